@@ -1,0 +1,1057 @@
+import { DAY_MS, MINUTE_MS, type SimClock } from './clock.ts';
+import {
+  accessDenied,
+  alreadyExists,
+  invalidParameter,
+  invalidRequest,
+  limitExceeded,
+  NON_EMPTY_VAULT_CODE,
+  notFound,
+} from './errors.ts';
+import type { Faults } from './faults.ts';
+import { MinHeap } from './heap.ts';
+import type { KmsService } from './kms-service.ts';
+import {
+  type BackupPlan,
+  type BackupPlanDocument,
+  type BackupRule,
+  type CopyJob,
+  type Lifecycle,
+  RESOURCE_TYPES,
+  type RecoveryPoint,
+  type StorageClass,
+  type Vault,
+  type VaultType,
+} from './model.ts';
+import type { SeededRandom } from './random.ts';
+import { checkVaultName, type Json } from './validate.ts';
+
+export interface BackupSettings {
+  region: string;
+  accountId: string;
+  /** Page size when the caller sends no MaxResults: small, so a caller that ignores NextToken fails. */
+  defaultPageSize: number;
+  /** Concurrent copy jobs in the account (AWS: 100 outbound to a Region). */
+  copyConcurrencyLimit: number;
+  /** Past a limit (account or one-per-resource): queue in CREATED, or refuse with LimitExceededException. */
+  limitBehaviour: 'queue' | 'reject';
+  /** Simulated delay between CREATED and RUNNING once a slot is free. */
+  copyStartDelayMs: number;
+  /** Simulated RUNNING time of a copy job. */
+  copyDurationMs: (job: { resourceType: string; backupSizeInBytes: number }) => number;
+  /** Simulated time a recovery point stays DELETING. */
+  deleteDelayMs: number;
+  /** UNCONFIRMED in AWS-FACTS: whether same-Region copies of non-managed types keep the source key. */
+  nonManagedCopyEncryption: 'source-key' | 'destination-key';
+  copyUnsupportedTypes: ReadonlySet<string>;
+}
+
+export interface Page<T> {
+  items: T[];
+  nextToken?: string;
+}
+
+/** The AWS Backup side of the emulator: state and the semantics of each operation. */
+export class BackupService {
+  readonly vaults = new Map<string, Vault>();
+  readonly copyJobs = new Map<string, CopyJob>();
+  readonly plans = new Map<string, BackupPlan>();
+  private readonly jobsByDestination = new Map<string, CopyJob[]>();
+  private readonly idempotency = new Map<string, string>();
+  private readonly running = new MinHeap<CopyJob>((a, b) => (a.finishAt ?? 0) - (b.finishAt ?? 0));
+  private readonly activeByResource = new Map<string, string>();
+  private queued: CopyJob[] = [];
+  private readonly deleting = new Set<RecoveryPoint>();
+  private activeCount = 0;
+  private seq = 0;
+
+  constructor(
+    readonly settings: BackupSettings,
+    private readonly clock: SimClock,
+    private readonly kms: KmsService,
+    private readonly faults: Faults,
+    private readonly random: SeededRandom,
+  ) {}
+
+  // ---------------------------------------------------------------- ARNs and lookups
+
+  vaultArn(name: string): string {
+    return `arn:aws:backup:${this.settings.region}:${this.settings.accountId}:backup-vault:${name}`;
+  }
+
+  /** Finds a vault by name, answering a missing one as the fault settings say AWS does. */
+  getVault(name: string): Vault {
+    const vault = this.vaults.get(name);
+    if (!vault) {
+      if (this.faults.missingVaultAs === 'AccessDeniedException') throw accessDenied();
+      throw notFound(`Backup vault ${name} does not exist`);
+    }
+    return vault;
+  }
+
+  private vaultByArn(arn: string): Vault | undefined {
+    const prefix = `arn:aws:backup:${this.settings.region}:${this.settings.accountId}:backup-vault:`;
+    return arn.startsWith(prefix) ? this.vaults.get(arn.slice(prefix.length)) : undefined;
+  }
+
+  private getRecoveryPoint(vaultName: string, arn: string): RecoveryPoint {
+    const recoveryPoint = this.getVault(vaultName).recoveryPoints.get(arn);
+    if (!recoveryPoint) throw notFound(`Recovery point ${arn} not found in backup vault ${vaultName}`);
+    return recoveryPoint;
+  }
+
+  /** A recovery point ARN of the shape AWS uses for the resource type. */
+  newRecoveryPointArn(
+    resourceType: string,
+    options: { managedByBackup?: boolean; continuous?: boolean } = {},
+  ) {
+    const { region, accountId } = this.settings;
+    const kind = options.managedByBackup ? 'backup' : (RESOURCE_TYPES[resourceType]?.arnKind ?? 'backup');
+    if (options.continuous) {
+      return `arn:aws:backup:${region}:${accountId}:recovery-point:continuous:${resourceType.toLowerCase()}-${this.random.hex(8)}`;
+    }
+    switch (kind) {
+      case 'ebs-snapshot':
+        return `arn:aws:ec2:${region}::snapshot/snap-${this.random.hex(17)}`;
+      case 'ami':
+        return `arn:aws:ec2:${region}::image/ami-${this.random.hex(17)}`;
+      case 'rds-snapshot':
+        return `arn:aws:rds:${region}:${accountId}:snapshot:awsbackup:job-${this.random.uuid()}`;
+      case 'rds-cluster-snapshot':
+        return `arn:aws:rds:${region}:${accountId}:cluster-snapshot:awsbackup:job-${this.random.uuid()}`;
+      case 'redshift':
+        return `arn:aws:redshift:${region}:${accountId}:snapshot:cluster-${this.random.hex(6)}/awsbackup:job-${this.random.uuid()}`;
+      case 'dynamodb':
+        return `arn:aws:dynamodb:${region}:${accountId}:table/table-${this.random.hex(6)}/backup/${Date.now()}${this.random.hex(8)}`;
+      case 'fsx':
+        return `arn:aws:fsx:${region}:${accountId}:backup/backup-${this.random.hex(17)}`;
+      default:
+        return `arn:aws:backup:${region}:${accountId}:recovery-point:${this.random.uuid()}`;
+    }
+  }
+
+  // ---------------------------------------------------------------- simulated time
+
+  /**
+   * Plays every event due by now, in time order: copy jobs starting and finishing (each freeing a
+   * slot for a queued job at that moment), recovery point deletions, lifecycle expiry.
+   */
+  settle(): void {
+    const now = this.clock.nowMs();
+    for (;;) {
+      const next = this.running.peek();
+      if (!next || (next.finishAt ?? Number.POSITIVE_INFINITY) > now) break;
+      this.running.pop();
+      this.finishCopyJob(next, next.finishAt ?? now);
+    }
+    for (const job of this.running.values()) {
+      if (job.state === 'CREATED' && (job.startAt ?? 0) <= now) job.state = 'RUNNING';
+    }
+    for (const recoveryPoint of this.deleting) {
+      if ((recoveryPoint.deletionDoneAt?.getTime() ?? 0) <= now) {
+        this.deleting.delete(recoveryPoint);
+        this.removeRecoveryPoint(recoveryPoint);
+      }
+    }
+  }
+
+  private finishCopyJob(job: CopyJob, atMs: number): void {
+    this.releaseSlot(job);
+    const failure = this.copyFailure(job);
+    job.completionDate = new Date(atMs);
+    if (failure) {
+      job.state = 'FAILED';
+      job.statusMessage = failure;
+    } else {
+      job.state = 'COMPLETED';
+      this.materializeCopy(job, atMs);
+    }
+    this.promoteQueued(atMs);
+  }
+
+  private copyFailure(job: CopyJob): string | undefined {
+    const source = this.vaults.get(job.sourceVaultName)?.recoveryPoints.get(job.sourceRecoveryPointArn);
+    if (!source || source.status === 'DELETING') return 'Source recovery point was deleted during the copy';
+    const destination = this.vaultByArn(job.destinationVaultArn);
+    if (!destination) return 'Destination backup vault no longer exists';
+    if (destination.encryptionKeyArn) {
+      const key = this.kms.findKey(destination.encryptionKeyArn);
+      if (key?.keyState !== 'Enabled') {
+        return `The KMS key ${destination.encryptionKeyArn} of the destination vault is not usable (${key?.keyState ?? 'not found'})`;
+      }
+    }
+    const lock = destination.lock;
+    if (lock && (lock.minRetentionDays !== undefined || lock.maxRetentionDays !== undefined)) {
+      const days = effectiveLifecycle(job.lifecycle, source.lifecycle)?.DeleteAfterDays;
+      const forever = days === undefined || days === -1;
+      if (lock.maxRetentionDays !== undefined && (forever || days > lock.maxRetentionDays)) {
+        return `Copy retention exceeds the destination vault lock's maximum of ${lock.maxRetentionDays} days`;
+      }
+      if (lock.minRetentionDays !== undefined && !forever && days < lock.minRetentionDays) {
+        return `Copy retention is below the destination vault lock's minimum of ${lock.minRetentionDays} days`;
+      }
+    }
+    const planned = this.faults.copyFailures.get(job.sourceRecoveryPointArn);
+    if (planned !== undefined && planned > 0) {
+      this.faults.copyFailures.set(job.sourceRecoveryPointArn, planned - 1);
+      this.faults.injected.copyFailures++;
+      return planned === Number.POSITIVE_INFINITY
+        ? 'Copy job failed: the source snapshot is corrupt (injected permanent failure)'
+        : 'Copy job failed due to an internal error (injected transient failure)';
+    }
+    if (this.faults.random.chance(this.faults.copyFailureRate)) {
+      this.faults.injected.copyFailures++;
+      return 'Copy job failed due to an internal error (injected transient failure)';
+    }
+    return undefined;
+  }
+
+  private materializeCopy(job: CopyJob, atMs: number, parentArn?: string): void {
+    const source = this.vaults.get(job.sourceVaultName)?.recoveryPoints.get(job.sourceRecoveryPointArn);
+    const destination = this.vaultByArn(job.destinationVaultArn);
+    if (!source || !destination) return;
+    const managed = source.arn.startsWith('arn:aws:backup:');
+    const takesDestinationKey = managed || this.settings.nonManagedCopyEncryption === 'destination-key';
+    const keyArn = takesDestinationKey ? destination.encryptionKeyArn : source.encryptionKeyArn;
+    const isEncrypted = takesDestinationKey ? destination.encryptionKeyArn !== undefined : source.isEncrypted;
+    const copy: RecoveryPoint = {
+      seq: 0,
+      arn: this.newRecoveryPointArn(source.resourceType, { managedByBackup: managed }),
+      vaultName: destination.name,
+      resourceArn: source.resourceArn,
+      resourceType: source.resourceType,
+      resourceName: source.resourceName,
+      creationDate: source.creationDate,
+      completionDate: new Date(atMs),
+      status: 'COMPLETED',
+      isEncrypted,
+      encryptionKeyArn: isEncrypted ? keyArn : undefined,
+      backupSizeInBytes: source.backupSizeInBytes,
+      lifecycle: effectiveLifecycle(job.lifecycle, source.lifecycle),
+      iamRoleArn: job.iamRoleArn,
+      sourceBackupVaultArn: job.sourceVaultArn,
+      parentRecoveryPointArn: parentArn,
+      isParent: source.isParent,
+      compositeMemberIdentifier: source.compositeMemberIdentifier,
+      isContinuous: false,
+      legalHold: false,
+    };
+    this.insertRecoveryPoint(destination, copy);
+    job.destinationRecoveryPointArn = copy.arn;
+    job.destinationEncryptionKeyArn = copy.encryptionKeyArn;
+    job.destinationLifecycle = copy.lifecycle;
+    if (source.isParent) {
+      // A composite copy carries its members, each with a child copy job of its own.
+      for (const child of this.getVault(job.sourceVaultName).recoveryPoints.values()) {
+        if (child.parentRecoveryPointArn !== source.arn) continue;
+        const childJob: CopyJob = {
+          ...job,
+          id: this.random.uuid().toUpperCase(),
+          sourceRecoveryPointArn: child.arn,
+          resourceArn: child.resourceArn,
+          resourceType: child.resourceType,
+          backupSizeInBytes: child.backupSizeInBytes,
+          parentJobId: job.id,
+          isParent: false,
+          idempotencyToken: undefined,
+          hasSlot: false,
+        };
+        this.recordJob(childJob);
+        this.materializeCopy(childJob, atMs, copy.arn);
+      }
+    }
+  }
+
+  private releaseSlot(job: CopyJob): void {
+    if (!job.hasSlot) return;
+    job.hasSlot = false;
+    this.activeCount--;
+    if (this.activeByResource.get(job.resourceArn) === job.id) this.activeByResource.delete(job.resourceArn);
+  }
+
+  private canTakeSlot(resourceArn: string): boolean {
+    return this.activeCount < this.settings.copyConcurrencyLimit && !this.activeByResource.has(resourceArn);
+  }
+
+  private takeSlot(job: CopyJob, atMs: number): void {
+    job.hasSlot = true;
+    this.activeCount++;
+    this.activeByResource.set(job.resourceArn, job.id);
+    job.startAt = atMs + this.settings.copyStartDelayMs;
+    job.finishAt = job.startAt + job.durationMs;
+    this.running.push(job);
+  }
+
+  private promoteQueued(atMs: number): void {
+    if (this.queued.length === 0 || this.activeCount >= this.settings.copyConcurrencyLimit) return;
+    const stillQueued: CopyJob[] = [];
+    for (const job of this.queued) {
+      if (this.canTakeSlot(job.resourceArn)) this.takeSlot(job, atMs);
+      else stillQueued.push(job);
+    }
+    this.queued = stillQueued;
+  }
+
+  // ---------------------------------------------------------------- recovery point bookkeeping
+
+  insertRecoveryPoint(vault: Vault, recoveryPoint: RecoveryPoint): RecoveryPoint {
+    recoveryPoint.seq = ++this.seq;
+    recoveryPoint.vaultName = vault.name;
+    vault.recoveryPoints.set(recoveryPoint.arn, recoveryPoint);
+    vault.ordered = undefined;
+    return recoveryPoint;
+  }
+
+  private removeRecoveryPoint(recoveryPoint: RecoveryPoint): void {
+    const vault = this.vaults.get(recoveryPoint.vaultName);
+    if (!vault) return;
+    if (recoveryPoint.silentDeleteFailure) {
+      recoveryPoint.status = 'EXPIRED';
+      recoveryPoint.deletionDoneAt = undefined;
+      return;
+    }
+    vault.recoveryPoints.delete(recoveryPoint.arn);
+    vault.ordered = undefined;
+    if (vault.recoveryPoints.size === 0)
+      vault.pendingEmptyDeleteFailures = this.faults.emptyVaultDeleteFailures;
+  }
+
+  /** Storage class as AWS would report it now: explicit, else from the lifecycle's cold-storage date. */
+  storageClassOf(recoveryPoint: RecoveryPoint): StorageClass {
+    if (recoveryPoint.storageClass) return recoveryPoint.storageClass;
+    const cold = recoveryPoint.lifecycle?.MoveToColdStorageAfterDays;
+    if (cold !== undefined && cold !== -1) {
+      const coldAt = recoveryPoint.creationDate.getTime() + cold * DAY_MS;
+      if (coldAt <= this.clock.nowMs()) return 'COLD';
+    }
+    return 'WARM';
+  }
+
+  /** Current status: a recovery point past its DeleteAt is EXPIRED until AWS sweeps it. */
+  statusOf(recoveryPoint: RecoveryPoint) {
+    const deleteAt = calculatedLifecycle(recoveryPoint)?.DeleteAt;
+    if (recoveryPoint.status === 'COMPLETED' && deleteAt && deleteAt.getTime() <= this.clock.nowMs())
+      return 'EXPIRED';
+    return recoveryPoint.status;
+  }
+
+  private orderedRecoveryPoints(vault: Vault): RecoveryPoint[] {
+    vault.ordered ??= [...vault.recoveryPoints.values()].sort((a, b) => a.seq - b.seq);
+    return vault.ordered;
+  }
+
+  // ---------------------------------------------------------------- vaults
+
+  createBackupVault(name: string, body: Json & { tags?: Record<string, string> }) {
+    checkVaultName(name);
+    const creatorRequestId = body.CreatorRequestId as string | undefined;
+    const existing = this.vaults.get(name);
+    if (existing) {
+      if (creatorRequestId && existing.creatorRequestId === creatorRequestId)
+        return this.vaultSummary(existing);
+      throw alreadyExists(`Backup vault with the same name already exists`);
+    }
+    if (this.vaults.size >= 300) throw limitExceeded('Maximum number of backup vaults (300) reached');
+    let keyArn = body.EncryptionKeyArn as string | undefined;
+    if (keyArn) {
+      const key = this.kms.findKey(keyArn);
+      if (!key) throw invalidParameter(`Invalid KMS key ${keyArn}: the key does not exist`);
+      if (key.keyState !== 'Enabled')
+        throw invalidParameter(`Invalid KMS key ${keyArn}: the key is ${key.keyState}`);
+      keyArn = key.arn;
+    } else {
+      keyArn = this.kms.awsManagedBackupKey().arn;
+    }
+    const vault = this.addVault({ name, encryptionKeyArn: keyArn, creatorRequestId, tags: body.tags ?? {} });
+    return this.vaultSummary(vault);
+  }
+
+  /** Adds a vault directly (seeding), with or without a key. */
+  addVault(spec: {
+    name: string;
+    encryptionKeyArn?: string;
+    vaultType?: VaultType;
+    creatorRequestId?: string;
+    tags?: Record<string, string>;
+    creationDate?: Date;
+  }): Vault {
+    checkVaultName(spec.name);
+    if (this.vaults.has(spec.name)) throw alreadyExists(`Backup vault ${spec.name} already exists`);
+    const vault: Vault = {
+      name: spec.name,
+      arn: this.vaultArn(spec.name),
+      creationDate: spec.creationDate ?? this.clock.now(),
+      encryptionKeyArn: spec.encryptionKeyArn,
+      encryptionKeyType:
+        spec.vaultType === 'LOGICALLY_AIR_GAPPED_BACKUP_VAULT' ? 'AWS_OWNED_KMS_KEY' : undefined,
+      vaultType: spec.vaultType ?? 'BACKUP_VAULT',
+      creatorRequestId: spec.creatorRequestId,
+      tags: new Map(Object.entries(spec.tags ?? {})),
+      recoveryPoints: new Map(),
+      pendingEmptyDeleteFailures: 0,
+    };
+    this.vaults.set(vault.name, vault);
+    return vault;
+  }
+
+  private vaultSummary(vault: Vault) {
+    return { BackupVaultName: vault.name, BackupVaultArn: vault.arn, CreationDate: vault.creationDate };
+  }
+
+  private vaultDescription(vault: Vault) {
+    const lock = vault.lock;
+    return {
+      BackupVaultName: vault.name,
+      BackupVaultArn: vault.arn,
+      VaultType: vault.vaultType,
+      VaultState: 'AVAILABLE',
+      EncryptionKeyArn: vault.encryptionKeyArn,
+      EncryptionKeyType: vault.encryptionKeyType,
+      CreationDate: vault.creationDate,
+      CreatorRequestId: vault.creatorRequestId,
+      NumberOfRecoveryPoints: vault.recoveryPoints.size,
+      Locked: lock !== undefined,
+      MinRetentionDays: lock?.minRetentionDays,
+      MaxRetentionDays: lock?.maxRetentionDays,
+      LockDate: lock?.lockDate,
+    };
+  }
+
+  describeBackupVault(name: string) {
+    return this.vaultDescription(this.getVault(name));
+  }
+
+  listBackupVaults(query: URLSearchParams, limit: number) {
+    const vaultType = query.get('vaultType');
+    const vaults = [...this.vaults.values()].filter((vault) => !vaultType || vault.vaultType === vaultType);
+    const page = paginate(vaults, query.get('nextToken'), limit, (vault) => vault.name);
+    return {
+      BackupVaultList: page.items.map((vault) => this.vaultDescription(vault)),
+      NextToken: page.nextToken,
+    };
+  }
+
+  deleteBackupVault(name: string) {
+    const vault = this.getVault(name);
+    const count = vault.recoveryPoints.size;
+    if (count > 0) {
+      throw invalidRequest(
+        `Backup vault cannot be deleted (contains ${count} recovery points)`,
+        NON_EMPTY_VAULT_CODE,
+      );
+    }
+    if (vault.pendingEmptyDeleteFailures > 0) {
+      vault.pendingEmptyDeleteFailures--;
+      this.faults.injected.vaultDeleteConsistency++;
+      throw invalidRequest(
+        'Backup vault cannot be deleted (contains 1 recovery points)',
+        NON_EMPTY_VAULT_CODE,
+      );
+    }
+    this.vaults.delete(name);
+    return {};
+  }
+
+  getAccessPolicy(name: string) {
+    const vault = this.getVault(name);
+    if (vault.accessPolicy === undefined) throw notFound(`Backup vault ${name} has no access policy`);
+    return { BackupVaultName: vault.name, BackupVaultArn: vault.arn, Policy: vault.accessPolicy };
+  }
+
+  putAccessPolicy(name: string, policy: string | undefined) {
+    const vault = this.getVault(name);
+    if (policy !== undefined) {
+      try {
+        JSON.parse(policy);
+      } catch {
+        throw invalidParameter('Policy is not valid JSON');
+      }
+    }
+    vault.accessPolicy = policy;
+    return {};
+  }
+
+  deleteAccessPolicy(name: string) {
+    this.getVault(name).accessPolicy = undefined;
+    return {};
+  }
+
+  getNotifications(name: string) {
+    const vault = this.getVault(name);
+    if (!vault.notifications) throw notFound(`Backup vault ${name} has no notification configuration`);
+    return {
+      BackupVaultName: vault.name,
+      BackupVaultArn: vault.arn,
+      SNSTopicArn: vault.notifications.snsTopicArn,
+      BackupVaultEvents: vault.notifications.events,
+    };
+  }
+
+  putNotifications(name: string, snsTopicArn: string, events: string[]) {
+    const vault = this.getVault(name);
+    if (!/^arn:aws[a-z-]*:sns:/.test(snsTopicArn))
+      throw invalidParameter(`Invalid SNS topic ARN ${snsTopicArn}`);
+    vault.notifications = { snsTopicArn, events };
+    return {};
+  }
+
+  deleteNotifications(name: string) {
+    this.getVault(name).notifications = undefined;
+    return {};
+  }
+
+  putLockConfiguration(name: string, min?: number, max?: number, changeableForDays?: number) {
+    const vault = this.getVault(name);
+    if (vault.lock?.lockDate && vault.lock.lockDate.getTime() <= this.clock.nowMs()) {
+      throw invalidRequest('Vault lock is in compliance mode and can no longer be changed');
+    }
+    if (min !== undefined && (min < 1 || !Number.isInteger(min)))
+      throw invalidParameter('MinRetentionDays must be >= 1');
+    if (max !== undefined && (max < 1 || !Number.isInteger(max)))
+      throw invalidParameter('MaxRetentionDays must be >= 1');
+    if (min !== undefined && max !== undefined && max < min) {
+      throw invalidParameter('MaxRetentionDays must not be less than MinRetentionDays');
+    }
+    if (changeableForDays !== undefined && changeableForDays < 3) {
+      throw invalidParameter('ChangeableForDays must be at least 3');
+    }
+    vault.lock = {
+      minRetentionDays: min,
+      maxRetentionDays: max,
+      lockDate:
+        changeableForDays === undefined
+          ? undefined
+          : new Date(this.clock.nowMs() + changeableForDays * DAY_MS),
+    };
+    return {};
+  }
+
+  deleteLockConfiguration(name: string) {
+    const vault = this.getVault(name);
+    if (vault.lock?.lockDate && vault.lock.lockDate.getTime() <= this.clock.nowMs()) {
+      throw invalidRequest('Vault lock is in compliance mode and can no longer be removed');
+    }
+    vault.lock = undefined;
+    return {};
+  }
+
+  // ---------------------------------------------------------------- tags
+
+  private taggable(arn: string): Map<string, string> {
+    const vault = this.vaultByArn(arn);
+    if (vault) return vault.tags;
+    const plan = [...this.plans.values()].find((candidate) => candidate.arn === arn);
+    if (plan) {
+      const tags = this.planTags.get(plan.id) ?? new Map<string, string>();
+      this.planTags.set(plan.id, tags);
+      return tags;
+    }
+    if (/^arn:aws[a-z-]*:backup:/.test(arn)) throw notFound(`Resource ${arn} not found`);
+    throw invalidParameter(`Invalid resource ARN ${arn}`);
+  }
+
+  private readonly planTags = new Map<string, Map<string, string>>();
+
+  listTags(arn: string, query: URLSearchParams, limit: number) {
+    const entries = [...this.taggable(arn).entries()];
+    const page = paginate(entries, query.get('nextToken'), limit, ([key]) => key);
+    return { Tags: Object.fromEntries(page.items), NextToken: page.nextToken };
+  }
+
+  tagResource(arn: string, tags: Record<string, string>) {
+    const target = this.taggable(arn);
+    if (target.size + Object.keys(tags).length > 50)
+      throw limitExceeded('A resource can have at most 50 tags');
+    for (const [key, value] of Object.entries(tags)) target.set(key, value);
+    return {};
+  }
+
+  untagResource(arn: string, keys: string[]) {
+    const target = this.taggable(arn);
+    for (const key of keys) target.delete(key);
+    return {};
+  }
+
+  // ---------------------------------------------------------------- recovery points
+
+  recoveryPointView(recoveryPoint: RecoveryPoint, detailed: boolean) {
+    const vault = this.vaults.get(recoveryPoint.vaultName);
+    return {
+      RecoveryPointArn: recoveryPoint.arn,
+      BackupVaultName: recoveryPoint.vaultName,
+      BackupVaultArn: vault?.arn ?? this.vaultArn(recoveryPoint.vaultName),
+      SourceBackupVaultArn: recoveryPoint.sourceBackupVaultArn,
+      ResourceArn: recoveryPoint.resourceArn,
+      ResourceType: recoveryPoint.resourceType,
+      ResourceName: recoveryPoint.resourceName,
+      CreatedBy: recoveryPoint.createdBy,
+      IamRoleArn: recoveryPoint.iamRoleArn,
+      Status: this.statusOf(recoveryPoint),
+      StatusMessage: recoveryPoint.statusMessage,
+      CreationDate: recoveryPoint.creationDate,
+      CompletionDate: recoveryPoint.completionDate,
+      BackupSizeInBytes: recoveryPoint.backupSizeInBytes,
+      CalculatedLifecycle: calculatedLifecycle(recoveryPoint),
+      Lifecycle: recoveryPoint.lifecycle,
+      EncryptionKeyArn: recoveryPoint.encryptionKeyArn,
+      IsEncrypted: recoveryPoint.isEncrypted,
+      ParentRecoveryPointArn: recoveryPoint.parentRecoveryPointArn,
+      CompositeMemberIdentifier: recoveryPoint.compositeMemberIdentifier,
+      IsParent: recoveryPoint.isParent,
+      VaultType: vault?.vaultType ?? 'BACKUP_VAULT',
+      // ListRecoveryPointsByBackupVault does not return StorageClass; DescribeRecoveryPoint does.
+      StorageClass: detailed ? this.storageClassOf(recoveryPoint) : undefined,
+    };
+  }
+
+  listRecoveryPoints(vaultName: string, query: URLSearchParams, limit: number) {
+    const vault = this.getVault(vaultName);
+    const resourceArn = query.get('resourceArn');
+    const resourceType = query.get('resourceType');
+    const planId = query.get('backupPlanId');
+    const parent = query.get('parentRecoveryPointArn');
+    const createdBefore = dateParam(query, 'createdBefore');
+    const createdAfter = dateParam(query, 'createdAfter');
+    const matches = (recoveryPoint: RecoveryPoint) =>
+      (!resourceArn || recoveryPoint.resourceArn === resourceArn) &&
+      (!resourceType || recoveryPoint.resourceType === resourceType) &&
+      (!planId || recoveryPoint.createdBy?.BackupPlanId === planId) &&
+      (!parent || recoveryPoint.parentRecoveryPointArn === parent) &&
+      (!createdBefore || recoveryPoint.creationDate < createdBefore) &&
+      (!createdAfter || recoveryPoint.creationDate > createdAfter);
+    const ordered = this.orderedRecoveryPoints(vault);
+    const page = seqPage(ordered, query.get('nextToken'), limit, matches);
+    return {
+      RecoveryPoints: page.items.map((rp) => this.recoveryPointView(rp, false)),
+      NextToken: page.nextToken,
+    };
+  }
+
+  describeRecoveryPoint(vaultName: string, arn: string) {
+    return this.recoveryPointView(this.getRecoveryPoint(vaultName, arn), true);
+  }
+
+  deleteRecoveryPoint(vaultName: string, arn: string) {
+    const vault = this.getVault(vaultName);
+    const recoveryPoint = this.getRecoveryPoint(vaultName, arn);
+    if (recoveryPoint.legalHold) {
+      throw invalidRequest(`Recovery point ${arn} is under a legal hold and cannot be deleted`);
+    }
+    if (vault.lock) {
+      throw invalidRequest(
+        `Recovery point ${arn} is protected by the vault lock of ${vaultName} and cannot be deleted`,
+      );
+    }
+    if (recoveryPoint.status === 'DELETING') return {};
+    const activeCopy = [...this.running.values(), ...this.queued].some(
+      (job) => job.sourceRecoveryPointArn === arn,
+    );
+    if (activeCopy) throw invalidRequest(`Recovery point ${arn} is being copied and cannot be deleted now`);
+    if (recoveryPoint.isParent) {
+      for (const child of vault.recoveryPoints.values()) {
+        if (child.parentRecoveryPointArn === arn) this.markDeleting(child);
+      }
+    }
+    this.markDeleting(recoveryPoint);
+    return {};
+  }
+
+  private markDeleting(recoveryPoint: RecoveryPoint): void {
+    if (this.faults.silentDeleteFailures.has(recoveryPoint.arn)) recoveryPoint.silentDeleteFailure = true;
+    recoveryPoint.status = 'DELETING';
+    recoveryPoint.deletionDoneAt = new Date(this.clock.nowMs() + this.settings.deleteDelayMs);
+    this.deleting.add(recoveryPoint);
+  }
+
+  // ---------------------------------------------------------------- copy jobs
+
+  startCopyJob(body: {
+    RecoveryPointArn: string;
+    SourceBackupVaultName: string;
+    DestinationBackupVaultArn: string;
+    IamRoleArn: string;
+    IdempotencyToken?: string;
+    Lifecycle?: Lifecycle;
+  }) {
+    const sourceVault = this.getVault(body.SourceBackupVaultName);
+    const recoveryPoint = this.getRecoveryPoint(body.SourceBackupVaultName, body.RecoveryPointArn);
+    if (!/^arn:aws[a-z-]*:iam::\d{12}:role\/.+/.test(body.IamRoleArn)) {
+      throw invalidParameter(`Invalid IAM role ARN ${body.IamRoleArn}`);
+    }
+    if (!/^arn:aws[a-z-]*:backup:[a-z0-9-]+:\d{12}:backup-vault:.+$/.test(body.DestinationBackupVaultArn)) {
+      throw invalidParameter(`Invalid destination backup vault ARN ${body.DestinationBackupVaultArn}`);
+    }
+    if (body.IdempotencyToken) {
+      const existingId = this.idempotency.get(body.IdempotencyToken);
+      const existing = existingId ? this.copyJobs.get(existingId) : undefined;
+      if (existing) {
+        if (
+          existing.sourceRecoveryPointArn !== body.RecoveryPointArn ||
+          existing.destinationVaultArn !== body.DestinationBackupVaultArn
+        ) {
+          throw invalidParameter('The idempotency token was already used with different parameters');
+        }
+        return { CopyJobId: existing.id, CreationDate: existing.creationDate, IsParent: existing.isParent };
+      }
+    }
+    const destination = this.vaultByArn(body.DestinationBackupVaultArn);
+    if (!destination)
+      throw notFound(`Destination backup vault ${body.DestinationBackupVaultArn} does not exist`);
+    if (destination.name === sourceVault.name) {
+      throw invalidParameter('The destination backup vault must differ from the source backup vault');
+    }
+    if (recoveryPoint.isContinuous) {
+      throw invalidRequest(
+        'StartCopyJob does not support continuous backups; copy a snapshot recovery point',
+      );
+    }
+    const status = this.statusOf(recoveryPoint);
+    if (status !== 'COMPLETED')
+      throw invalidRequest(`Recovery point is in state ${status}; only COMPLETED can be copied`);
+    if (this.storageClassOf(recoveryPoint) !== 'WARM') {
+      throw invalidRequest('Recovery points in cold storage or the archive tier cannot be copied');
+    }
+    if (this.settings.copyUnsupportedTypes.has(recoveryPoint.resourceType)) {
+      throw invalidRequest(`Copy is not supported for resource type ${recoveryPoint.resourceType}`);
+    }
+    const job: CopyJob = {
+      id: this.random.uuid().toUpperCase(),
+      accountId: this.settings.accountId,
+      sourceVaultArn: sourceVault.arn,
+      sourceVaultName: sourceVault.name,
+      sourceRecoveryPointArn: recoveryPoint.arn,
+      destinationVaultArn: destination.arn,
+      resourceArn: recoveryPoint.resourceArn,
+      resourceType: recoveryPoint.resourceType,
+      resourceName: recoveryPoint.resourceName,
+      state: 'CREATED',
+      creationDate: this.clock.now(),
+      backupSizeInBytes: recoveryPoint.backupSizeInBytes,
+      iamRoleArn: body.IamRoleArn,
+      lifecycle: body.Lifecycle,
+      idempotencyToken: body.IdempotencyToken,
+      isParent: recoveryPoint.isParent,
+      hasSlot: false,
+      durationMs: Math.max(MINUTE_MS, Math.round(this.settings.copyDurationMs(recoveryPoint))),
+    };
+    if (this.canTakeSlot(job.resourceArn)) {
+      this.takeSlot(job, this.clock.nowMs());
+    } else if (this.settings.limitBehaviour === 'reject') {
+      this.faults.injected.limitExceeded++;
+      throw limitExceeded(
+        this.activeByResource.has(job.resourceArn)
+          ? `A job is already in progress for resource ${job.resourceArn}`
+          : `Concurrent copy job limit of ${this.settings.copyConcurrencyLimit} reached`,
+      );
+    } else {
+      this.queued.push(job);
+    }
+    this.recordJob(job);
+    return { CopyJobId: job.id, CreationDate: job.creationDate, IsParent: job.isParent };
+  }
+
+  private recordJob(job: CopyJob): void {
+    this.copyJobs.set(job.id, job);
+    if (job.idempotencyToken) this.idempotency.set(job.idempotencyToken, job.id);
+    const list = this.jobsByDestination.get(job.destinationVaultArn) ?? [];
+    list.push(job);
+    this.jobsByDestination.set(job.destinationVaultArn, list);
+  }
+
+  copyJobView(job: CopyJob) {
+    const destination = this.vaultByArn(job.destinationVaultArn);
+    const children = job.isParent ? [...this.copyJobs.values()].filter((c) => c.parentJobId === job.id) : [];
+    return {
+      AccountId: job.accountId,
+      CopyJobId: job.id,
+      SourceBackupVaultArn: job.sourceVaultArn,
+      SourceRecoveryPointArn: job.sourceRecoveryPointArn,
+      DestinationBackupVaultArn: job.destinationVaultArn,
+      DestinationVaultType: destination?.vaultType,
+      DestinationRecoveryPointArn: job.destinationRecoveryPointArn,
+      DestinationEncryptionKeyArn: job.destinationEncryptionKeyArn,
+      DestinationRecoveryPointLifecycle: job.destinationLifecycle,
+      ResourceArn: job.resourceArn,
+      ResourceType: job.resourceType,
+      ResourceName: job.resourceName,
+      CreationDate: job.creationDate,
+      CompletionDate: job.completionDate,
+      State: job.state,
+      StatusMessage: job.statusMessage,
+      BackupSizeInBytes: job.backupSizeInBytes,
+      IamRoleArn: job.iamRoleArn,
+      ParentJobId: job.parentJobId,
+      IsParent: job.isParent,
+      NumberOfChildJobs: job.isParent ? children.length : undefined,
+    };
+  }
+
+  describeCopyJob(id: string) {
+    const job = this.copyJobs.get(id);
+    if (!job) throw notFound(`Copy job ${id} not found`);
+    return { CopyJob: this.copyJobView(job) };
+  }
+
+  listCopyJobs(query: URLSearchParams, limit: number) {
+    const destination = query.get('destinationVaultArn');
+    const state = query.get('state');
+    const resourceArn = query.get('resourceArn');
+    const resourceType = query.get('resourceType');
+    const sourceRecoveryPoint = query.get('sourceRecoveryPointArn');
+    const parentJobId = query.get('parentJobId');
+    const accountId = query.get('accountId');
+    const createdBefore = dateParam(query, 'createdBefore');
+    const createdAfter = dateParam(query, 'createdAfter');
+    const completeBefore = dateParam(query, 'completeBefore');
+    const completeAfter = dateParam(query, 'completeAfter');
+    if (state && !['CREATED', 'RUNNING', 'COMPLETED', 'FAILED', 'PARTIAL'].includes(state)) {
+      throw invalidParameter(`Invalid copy job state ${state}`);
+    }
+    const pool = destination ? (this.jobsByDestination.get(destination) ?? []) : [...this.copyJobs.values()];
+    const matches = (job: CopyJob) =>
+      (!state || job.state === state) &&
+      (!resourceArn || job.resourceArn === resourceArn) &&
+      (!resourceType || job.resourceType === resourceType) &&
+      (!sourceRecoveryPoint || job.sourceRecoveryPointArn === sourceRecoveryPoint) &&
+      (!parentJobId || job.parentJobId === parentJobId) &&
+      (!accountId || job.accountId === accountId) &&
+      (!createdBefore || job.creationDate < createdBefore) &&
+      (!createdAfter || job.creationDate > createdAfter) &&
+      (!completeBefore || (job.completionDate !== undefined && job.completionDate < completeBefore)) &&
+      (!completeAfter || (job.completionDate !== undefined && job.completionDate > completeAfter));
+    const page = paginate(pool.filter(matches), query.get('nextToken'), limit, (job) => job.id);
+    return { CopyJobs: page.items.map((job) => this.copyJobView(job)), NextToken: page.nextToken };
+  }
+
+  /** Jobs holding a slot or waiting for one: what the account-wide limit counts. */
+  copyJobsInFlight(): number {
+    return this.activeCount + this.queued.length;
+  }
+
+  // ---------------------------------------------------------------- backup plans
+
+  private checkPlanDocument(raw: Json | undefined): BackupPlanDocument {
+    if (!raw) throw invalidParameter('BackupPlan is required');
+    const name = raw.BackupPlanName;
+    if (typeof name !== 'string' || !/^[a-zA-Z0-9\-_.]{1,50}$/.test(name)) {
+      throw invalidParameter(`Invalid BackupPlanName ${JSON.stringify(name)}`);
+    }
+    const rules = raw.Rules;
+    if (!Array.isArray(rules) || rules.length === 0)
+      throw invalidParameter('BackupPlan.Rules must list at least one rule');
+    for (const rule of rules as BackupRule[]) {
+      if (typeof rule?.RuleName !== 'string' || typeof rule.TargetBackupVaultName !== 'string') {
+        throw invalidParameter('Each rule needs RuleName and TargetBackupVaultName');
+      }
+      if (!this.vaults.has(rule.TargetBackupVaultName)) {
+        throw invalidParameter(`Backup vault ${rule.TargetBackupVaultName} does not exist`);
+      }
+      for (const action of rule.CopyActions ?? []) {
+        const arn = action?.DestinationBackupVaultArn;
+        if (typeof arn !== 'string' || !arn.includes(':backup-vault:')) {
+          throw invalidParameter(`Invalid copy action destination ${String(arn)}`);
+        }
+        const local = arn.includes(`:${this.settings.region}:${this.settings.accountId}:`);
+        if (local && !this.vaultByArn(arn)) throw invalidParameter(`Backup vault ${arn} does not exist`);
+      }
+    }
+    return structuredClone(raw) as unknown as BackupPlanDocument;
+  }
+
+  private withRuleIds(document: BackupPlanDocument, previous?: BackupPlanDocument): BackupPlanDocument {
+    for (const rule of document.Rules) {
+      rule.RuleId =
+        previous?.Rules.find((old) => old.RuleName === rule.RuleName)?.RuleId ?? this.random.uuid();
+    }
+    return document;
+  }
+
+  createBackupPlan(raw: Json | undefined, creatorRequestId?: string) {
+    if (this.plans.size >= 300) throw limitExceeded('Maximum number of backup plans (300) reached');
+    const document = this.withRuleIds(this.checkPlanDocument(raw));
+    const id = this.random.uuid();
+    const plan: BackupPlan = {
+      id,
+      arn: `arn:aws:backup:${this.settings.region}:${this.settings.accountId}:backup-plan:${id}`,
+      creationDate: this.clock.now(),
+      creatorRequestId,
+      versions: [{ versionId: this.versionId(), document, creationDate: this.clock.now() }],
+    };
+    this.plans.set(id, plan);
+    return this.planSummary(plan);
+  }
+
+  private versionId(): string {
+    return `${this.random.hex(8)}-${this.random.hex(4)}-${this.random.hex(4)}-${this.random.hex(4)}-${this.random.hex(12)}`;
+  }
+
+  private getPlan(id: string): BackupPlan {
+    const plan = this.plans.get(id);
+    if (!plan || plan.deletionDate) throw notFound(`Backup plan ${id} not found`);
+    return plan;
+  }
+
+  private planSummary(plan: BackupPlan) {
+    const latest = plan.versions.at(-1);
+    return {
+      BackupPlanId: plan.id,
+      BackupPlanArn: plan.arn,
+      CreationDate: latest?.creationDate ?? plan.creationDate,
+      VersionId: latest?.versionId,
+    };
+  }
+
+  listBackupPlans(query: URLSearchParams, limit: number) {
+    const includeDeleted = query.get('includeDeleted') === 'true';
+    const plans = [...this.plans.values()].filter((plan) => includeDeleted || !plan.deletionDate);
+    const page = paginate(plans, query.get('nextToken'), limit, (plan) => plan.id);
+    return {
+      BackupPlansList: page.items.map((plan) => {
+        const latest = plan.versions.at(-1);
+        return {
+          BackupPlanArn: plan.arn,
+          BackupPlanId: plan.id,
+          CreationDate: plan.creationDate,
+          DeletionDate: plan.deletionDate,
+          VersionId: latest?.versionId,
+          BackupPlanName: latest?.document.BackupPlanName,
+          CreatorRequestId: plan.creatorRequestId,
+        };
+      }),
+      NextToken: page.nextToken,
+    };
+  }
+
+  getBackupPlan(id: string, versionId?: string | null) {
+    const plan = this.plans.get(id);
+    if (!plan) throw notFound(`Backup plan ${id} not found`);
+    const version = versionId ? plan.versions.find((v) => v.versionId === versionId) : plan.versions.at(-1);
+    if (!version) throw notFound(`Version ${versionId} of backup plan ${id} not found`);
+    return {
+      BackupPlan: version.document,
+      BackupPlanId: plan.id,
+      BackupPlanArn: plan.arn,
+      VersionId: version.versionId,
+      CreatorRequestId: plan.creatorRequestId,
+      CreationDate: version.creationDate,
+      DeletionDate: plan.deletionDate,
+    };
+  }
+
+  updateBackupPlan(id: string, raw: Json | undefined) {
+    const plan = this.getPlan(id);
+    if (plan.versions.length >= 2000) throw limitExceeded(`Backup plan ${id} has reached 2,000 versions`);
+    const document = this.withRuleIds(this.checkPlanDocument(raw), plan.versions.at(-1)?.document);
+    plan.versions.push({ versionId: this.versionId(), document, creationDate: this.clock.now() });
+    return this.planSummary(plan);
+  }
+
+  deleteBackupPlan(id: string) {
+    const plan = this.getPlan(id);
+    plan.deletionDate = this.clock.now();
+    const summary = this.planSummary(plan);
+    return { ...summary, DeletionDate: plan.deletionDate };
+  }
+}
+
+/** Lifecycle a copy ends up with: the one asked for, or the source's when none (or DeleteAfterDays -1). */
+function effectiveLifecycle(
+  requested: Lifecycle | undefined,
+  source: Lifecycle | undefined,
+): Lifecycle | undefined {
+  if (!requested || requested.DeleteAfterDays === -1) return source ? { ...source } : undefined;
+  return { ...requested };
+}
+
+export function calculatedLifecycle(recoveryPoint: RecoveryPoint) {
+  const lifecycle = recoveryPoint.lifecycle;
+  if (!lifecycle) return undefined;
+  const created = recoveryPoint.creationDate.getTime();
+  const cold = lifecycle.MoveToColdStorageAfterDays;
+  const del = lifecycle.DeleteAfterDays;
+  const result: { MoveToColdStorageAt?: Date; DeleteAt?: Date } = {};
+  if (cold !== undefined && cold !== -1) result.MoveToColdStorageAt = new Date(created + cold * DAY_MS);
+  if (del !== undefined && del !== -1) result.DeleteAt = new Date(created + del * DAY_MS);
+  return result.DeleteAt || result.MoveToColdStorageAt ? result : undefined;
+}
+
+function dateParam(query: URLSearchParams, field: string): Date | undefined {
+  const raw = query.get(field);
+  if (raw === null) return undefined;
+  const asNumber = Number(raw);
+  const when = Number.isFinite(asNumber) ? new Date(asNumber * 1000) : new Date(raw);
+  if (Number.isNaN(when.getTime())) throw invalidParameter(`${field} is not a timestamp: ${raw}`);
+  return when;
+}
+
+function encodeToken(value: string): string {
+  return Buffer.from(JSON.stringify({ after: value })).toString('base64url');
+}
+
+function decodeToken(token: string): string {
+  try {
+    const parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as { after?: unknown };
+    if (typeof parsed.after === 'string') return parsed.after;
+  } catch {
+    // fall through to the error AWS sends for a token it did not issue
+  }
+  throw invalidParameter('The NextToken is not valid');
+}
+
+/** Pages over a list in its order, the token naming the last key returned. */
+export function paginate<T>(
+  items: readonly T[],
+  token: string | null,
+  limit: number,
+  key: (item: T) => string,
+): Page<T> {
+  let start = 0;
+  if (token) {
+    const after = decodeToken(token);
+    const index = items.findIndex((item) => key(item) === after);
+    // A key that vanished since (deleted): resume at the first key sorting after it.
+    start = index >= 0 ? index + 1 : items.findIndex((item) => key(item) > after);
+    if (start < 0) start = items.length;
+  }
+  const pageItems = items.slice(start, start + limit);
+  const last = pageItems.at(-1);
+  const more = start + limit < items.length;
+  return { items: pageItems, nextToken: more && last !== undefined ? encodeToken(key(last)) : undefined };
+}
+
+/** Pages over recovery points by insertion sequence, robust to deletions between pages. */
+function seqPage(
+  ordered: readonly RecoveryPoint[],
+  token: string | null,
+  limit: number,
+  matches: (rp: RecoveryPoint) => boolean,
+): Page<RecoveryPoint> {
+  let index = 0;
+  if (token) {
+    const after = Number(decodeToken(token));
+    if (!Number.isInteger(after)) throw invalidParameter('The NextToken is not valid');
+    let lo = 0;
+    let hi = ordered.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if ((ordered[mid]?.seq ?? 0) <= after) lo = mid + 1;
+      else hi = mid;
+    }
+    index = lo;
+  }
+  const items: RecoveryPoint[] = [];
+  for (; index < ordered.length && items.length < limit; index++) {
+    const recoveryPoint = ordered[index];
+    if (recoveryPoint && matches(recoveryPoint)) items.push(recoveryPoint);
+  }
+  let more = false;
+  for (let probe = index; probe < ordered.length; probe++) {
+    const recoveryPoint = ordered[probe];
+    if (recoveryPoint && matches(recoveryPoint)) {
+      more = true;
+      break;
+    }
+  }
+  const last = items.at(-1);
+  return { items, nextToken: more && last ? encodeToken(String(last.seq)) : undefined };
+}

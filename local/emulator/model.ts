@@ -1,0 +1,213 @@
+/** The emulator's state: what AWS Backup and KMS would hold for one account in one Region. */
+
+export interface Lifecycle {
+  MoveToColdStorageAfterDays?: number;
+  DeleteAfterDays?: number;
+  OptInToArchiveForSupportedResources?: boolean;
+}
+
+export type VaultType = 'BACKUP_VAULT' | 'LOGICALLY_AIR_GAPPED_BACKUP_VAULT' | 'RESTORE_ACCESS_BACKUP_VAULT';
+
+export interface VaultLock {
+  minRetentionDays?: number;
+  maxRetentionDays?: number;
+  /** Compliance mode becomes immutable at this date; governance mode has none. */
+  lockDate?: Date;
+}
+
+export interface Vault {
+  name: string;
+  arn: string;
+  creationDate: Date;
+  /** Absent for the vaults Prowler flags. */
+  encryptionKeyArn?: string;
+  encryptionKeyType?: 'AWS_OWNED_KMS_KEY' | 'CUSTOMER_MANAGED_KMS_KEY';
+  vaultType: VaultType;
+  creatorRequestId?: string;
+  tags: Map<string, string>;
+  accessPolicy?: string;
+  notifications?: { snsTopicArn: string; events: string[] };
+  lock?: VaultLock;
+  recoveryPoints: Map<string, RecoveryPoint>;
+  /** Recovery points in listing order, rebuilt lazily after a change. */
+  ordered?: RecoveryPoint[];
+  /** DeleteBackupVault calls that still fail with ERROR_9101 although the vault is empty. */
+  pendingEmptyDeleteFailures: number;
+}
+
+export type RecoveryPointStatus =
+  | 'COMPLETED'
+  | 'PARTIAL'
+  | 'DELETING'
+  | 'EXPIRED'
+  | 'AVAILABLE'
+  | 'STOPPED'
+  | 'CREATING';
+export type StorageClass = 'WARM' | 'COLD' | 'DELETED';
+
+export interface RecoveryPointCreator {
+  BackupPlanId?: string;
+  BackupPlanArn?: string;
+  BackupPlanVersion?: string;
+  BackupRuleId?: string;
+}
+
+export interface RecoveryPoint {
+  /** Insertion sequence, the listing order and pagination cursor. */
+  seq: number;
+  arn: string;
+  vaultName: string;
+  resourceArn: string;
+  resourceType: string;
+  resourceName?: string;
+  creationDate: Date;
+  completionDate?: Date;
+  status: RecoveryPointStatus;
+  statusMessage?: string;
+  /** Set explicitly by seeding; otherwise derived from the lifecycle and the clock. */
+  storageClass?: StorageClass;
+  isEncrypted: boolean;
+  encryptionKeyArn?: string;
+  backupSizeInBytes: number;
+  lifecycle?: Lifecycle;
+  iamRoleArn: string;
+  createdBy?: RecoveryPointCreator;
+  sourceBackupVaultArn?: string;
+  parentRecoveryPointArn?: string;
+  isParent: boolean;
+  compositeMemberIdentifier?: string;
+  isContinuous: boolean;
+  legalHold: boolean;
+  /** When a DELETING recovery point disappears. */
+  deletionDoneAt?: Date;
+  /** DeleteRecoveryPoint returns 200 but leaves the point EXPIRED (no permission, AWS-FACTS). */
+  silentDeleteFailure?: boolean;
+}
+
+export type CopyJobState = 'CREATED' | 'RUNNING' | 'COMPLETED' | 'FAILED' | 'PARTIAL';
+
+export interface CopyJob {
+  id: string;
+  accountId: string;
+  sourceVaultArn: string;
+  sourceVaultName: string;
+  sourceRecoveryPointArn: string;
+  destinationVaultArn: string;
+  destinationRecoveryPointArn?: string;
+  destinationEncryptionKeyArn?: string;
+  destinationLifecycle?: Lifecycle;
+  resourceArn: string;
+  resourceType: string;
+  resourceName?: string;
+  state: CopyJobState;
+  statusMessage?: string;
+  creationDate: Date;
+  completionDate?: Date;
+  backupSizeInBytes: number;
+  iamRoleArn: string;
+  lifecycle?: Lifecycle;
+  idempotencyToken?: string;
+  parentJobId?: string;
+  isParent: boolean;
+  /** Scheduling: has the job a concurrency slot, when it starts running and when it ends. */
+  hasSlot: boolean;
+  startAt?: number;
+  finishAt?: number;
+  durationMs: number;
+}
+
+export interface BackupRule {
+  RuleName: string;
+  TargetBackupVaultName: string;
+  ScheduleExpression?: string;
+  ScheduleExpressionTimezone?: string;
+  StartWindowMinutes?: number;
+  CompletionWindowMinutes?: number;
+  Lifecycle?: Lifecycle;
+  RecoveryPointTags?: Record<string, string>;
+  RuleId?: string;
+  CopyActions?: Array<{ DestinationBackupVaultArn: string; Lifecycle?: Lifecycle }>;
+  EnableContinuousBackup?: boolean;
+}
+
+export interface BackupPlanDocument {
+  BackupPlanName: string;
+  Rules: BackupRule[];
+  AdvancedBackupSettings?: Array<{ ResourceType?: string; BackupOptions?: Record<string, string> }>;
+}
+
+export interface BackupPlanVersion {
+  versionId: string;
+  document: BackupPlanDocument;
+  creationDate: Date;
+}
+
+export interface BackupPlan {
+  id: string;
+  arn: string;
+  creationDate: Date;
+  creatorRequestId?: string;
+  deletionDate?: Date;
+  versions: BackupPlanVersion[];
+}
+
+export type KeyState =
+  | 'Enabled'
+  | 'Disabled'
+  | 'PendingDeletion'
+  | 'PendingImport'
+  | 'Unavailable'
+  | 'Creating';
+
+export interface KmsKey {
+  keyId: string;
+  arn: string;
+  region: string;
+  accountId: string;
+  creationDate: Date;
+  description: string;
+  keyManager: 'AWS' | 'CUSTOMER';
+  keyState: KeyState;
+  keySpec: string;
+  keyUsage: string;
+  deletionDate?: Date;
+  multiRegion: boolean;
+}
+
+/** How each resource type behaves in AWS Backup (seed table and AWS-FACTS). */
+export interface ResourceTypeTraits {
+  /** AWS Backup manages the backup itself: the copy is encrypted with the destination vault's key. */
+  fullyManaged: boolean;
+  /** How its recovery point ARNs look when not managed by AWS Backup. */
+  arnKind:
+    | 'ebs-snapshot'
+    | 'ami'
+    | 'rds-snapshot'
+    | 'rds-cluster-snapshot'
+    | 'redshift'
+    | 'dynamodb'
+    | 'fsx'
+    | 'backup';
+}
+
+export const RESOURCE_TYPES: Readonly<Record<string, ResourceTypeTraits>> = {
+  S3: { fullyManaged: true, arnKind: 'backup' },
+  VirtualMachine: { fullyManaged: true, arnKind: 'backup' },
+  EFS: { fullyManaged: true, arnKind: 'backup' },
+  DynamoDB: { fullyManaged: false, arnKind: 'dynamodb' },
+  Timestream: { fullyManaged: true, arnKind: 'backup' },
+  CloudFormation: { fullyManaged: true, arnKind: 'backup' },
+  'SAP HANA on Amazon EC2': { fullyManaged: true, arnKind: 'backup' },
+  EBS: { fullyManaged: false, arnKind: 'ebs-snapshot' },
+  EC2: { fullyManaged: false, arnKind: 'ami' },
+  RDS: { fullyManaged: false, arnKind: 'rds-snapshot' },
+  Aurora: { fullyManaged: false, arnKind: 'rds-cluster-snapshot' },
+  DocumentDB: { fullyManaged: false, arnKind: 'rds-cluster-snapshot' },
+  Neptune: { fullyManaged: false, arnKind: 'rds-cluster-snapshot' },
+  Redshift: { fullyManaged: false, arnKind: 'redshift' },
+  FSx: { fullyManaged: false, arnKind: 'fsx' },
+  'Storage Gateway': { fullyManaged: false, arnKind: 'ebs-snapshot' },
+};
+
+/** Resource types the emulator refuses to copy by default (no cross-Region/cross-account copy support). */
+export const DEFAULT_COPY_UNSUPPORTED_TYPES: readonly string[] = ['SAP HANA on Amazon EC2'];
