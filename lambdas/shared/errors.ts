@@ -1,0 +1,140 @@
+/**
+ * Named errors the state machines route on.
+ *
+ * Lambda reports a thrown error's `name` as its `errorType`, and Step Functions matches
+ * `Retry`/`Catch` `ErrorEquals` against that string, so every name here is part of the
+ * workflow's contract: never rename one without changing the ASL that matches it.
+ */
+
+/** Every error name a state machine may see from the migrator's own code. */
+export const NAMED_ERRORS = [
+  'InvalidInput',
+  'SourceVaultNotFound',
+  'InvalidKmsKey',
+  'TargetVaultConflict',
+  'UnsupportedVaultType',
+  'DeletionNotAllowed',
+  'TargetVaultNotVerified',
+  'PlanUpdateFailed',
+  'MigrationIncomplete',
+  'SourceVaultRetained',
+  'ConfigurationError',
+] as const;
+
+export type NamedError = (typeof NAMED_ERRORS)[number];
+
+/** Base of every error the migrator throws on purpose. */
+export abstract class MigrationError extends Error {
+  abstract override readonly name: NamedError;
+}
+
+/** The execution input breaks a rule of the input schema (nothing was changed). */
+export class InvalidInput extends MigrationError {
+  override readonly name = 'InvalidInput';
+}
+
+/** The source vault does not exist (or AWS answers 403 for it, see {@link isVaultNotFound}). */
+export class SourceVaultNotFound extends MigrationError {
+  override readonly name = 'SourceVaultNotFound';
+}
+
+/** The KMS key is missing, disabled, pending deletion, asymmetric, AWS-managed or in another Region. */
+export class InvalidKmsKey extends MigrationError {
+  override readonly name = 'InvalidKmsKey';
+}
+
+/** The target vault already exists and is encrypted with another key. */
+export class TargetVaultConflict extends MigrationError {
+  override readonly name = 'TargetVaultConflict';
+}
+
+/** The source vault is of a type the migrator cannot copy out of (logically air-gapped, restore access). */
+export class UnsupportedVaultType extends MigrationError {
+  override readonly name = 'UnsupportedVaultType';
+}
+
+/** Deleting the source vault was asked for but the stack does not allow deletions. */
+export class DeletionNotAllowed extends MigrationError {
+  override readonly name = 'DeletionNotAllowed';
+}
+
+/** The target vault exists after creation but is not encrypted with the requested key. */
+export class TargetVaultNotVerified extends MigrationError {
+  override readonly name = 'TargetVaultNotVerified';
+}
+
+/** A backup plan could not be repointed from the source to the target vault. */
+export class PlanUpdateFailed extends MigrationError {
+  override readonly name = 'PlanUpdateFailed';
+}
+
+/** Verification found source recovery points without a completed copy in the target vault. */
+export class MigrationIncomplete extends MigrationError {
+  /** How many source recovery points have no verified copy. */
+  readonly unverifiedRecoveryPoints: number;
+  override readonly name = 'MigrationIncomplete';
+
+  constructor(message: string, unverifiedRecoveryPoints: number, options?: ErrorOptions) {
+    super(message, options);
+    this.unverifiedRecoveryPoints = unverifiedRecoveryPoints;
+  }
+}
+
+/**
+ * The copies are verified but the source vault had to be kept although its deletion was asked
+ * for (vault lock, legal hold, uncopyable recovery points...). This is an outcome more than a
+ * fault: the report is written first, then a handler may throw this so that the execution ends
+ * visibly not-green and an operator looks at the reasons.
+ */
+export class SourceVaultRetained extends MigrationError {
+  /** Why the vault was kept, one line each, as the report states them. */
+  readonly reasons: readonly string[];
+  override readonly name = 'SourceVaultRetained';
+
+  constructor(message: string, reasons: readonly string[], options?: ErrorOptions) {
+    super(message, options);
+    this.reasons = [...reasons];
+  }
+}
+
+/** A Lambda environment variable is missing or invalid: a deployment fault, not an input fault. */
+export class ConfigurationError extends MigrationError {
+  override readonly name = 'ConfigurationError';
+}
+
+/** An AWS SDK v3 service exception as far as the migrator looks at it. */
+export interface AwsErrorLike {
+  name: string;
+  message: string;
+  $metadata?: { httpStatusCode?: number | undefined } | undefined;
+}
+
+/**
+ * Whether `err` is an AWS SDK v3 error with one of the given names. SDK v3 sets `name` to the
+ * modelled exception name (read from `x-amzn-ErrorType`, then the body), which is the only
+ * stable way to tell errors apart: messages change, and `instanceof` fails across bundles.
+ */
+export function isAwsError(err: unknown, name: string, ...moreNames: string[]): err is AwsErrorLike {
+  if (typeof err !== 'object' || err === null) {
+    return false;
+  }
+  const errName = (err as { name?: unknown }).name;
+  return typeof errName === 'string' && (errName === name || moreNames.includes(errName));
+}
+
+/**
+ * Whether `err` means "this vault does not exist". AWS Backup has been seen to answer a missing
+ * vault with `ResourceNotFoundException` and with HTTP 403 `AccessDeniedException`
+ * ("Insufficient privileges to perform this action"), so both count as not found.
+ */
+export function isVaultNotFound(err: unknown): boolean {
+  return isAwsError(err, 'ResourceNotFoundException', 'AccessDeniedException');
+}
+
+/** A one-line description of anything thrown, for reports and logs. */
+export function describeError(err: unknown): string {
+  if (err instanceof Error) {
+    return err.message ? `${err.name}: ${err.message}` : err.name;
+  }
+  return String(err);
+}
