@@ -1,0 +1,65 @@
+import { ConfigurationError } from './errors.ts';
+
+/**
+ * The Lambdas' configuration, set by the stack (or the local runner) as environment variables.
+ * Read when first needed and failing loudly with the variable's name.
+ */
+export interface MigratorConfig {
+  /** Key for target vaults when the input names none (stack: the migration key). */
+  defaultKmsKeyArn: string | undefined;
+  /** Role AWS Backup assumes for copy jobs. */
+  copyRoleArn: string | undefined;
+  /** Whether this deployment may delete source recovery points and vaults. */
+  allowSourceDeletion: boolean;
+  /** Attempts per recovery point before a copy counts as permanently failed. */
+  maxCopyAttempts: number;
+  /** Where reports go: an S3 bucket on AWS ... */
+  reportBucket: string | undefined;
+  /** ... or a directory in local mode. */
+  reportDir: string | undefined;
+  reportTopicArn: string | undefined;
+  /** Sweeps of the verify/copy loop for recovery points that appear during the migration. */
+  maxSweeps: number;
+}
+
+function integer(name: string, fallback: number, min: number, max: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigurationError(`Environment variable ${name} must be a whole number from ${min} to ${max}, got "${raw}"`);
+  }
+  return value;
+}
+
+function flag(name: string, fallback: boolean): boolean {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (raw === 'true') return true;
+  if (raw === 'false') return false;
+  throw new ConfigurationError(`Environment variable ${name} must be "true" or "false", got "${raw}"`);
+}
+
+function optional(name: string): string | undefined {
+  const raw = process.env[name];
+  return raw === undefined || raw === '' ? undefined : raw;
+}
+
+export function readConfig(): MigratorConfig {
+  return {
+    defaultKmsKeyArn: optional('MIGRATION_KMS_KEY_ARN'),
+    copyRoleArn: optional('COPY_ROLE_ARN'),
+    allowSourceDeletion: flag('ALLOW_SOURCE_DELETION', false),
+    maxCopyAttempts: integer('MAX_COPY_ATTEMPTS', 3, 1, 10),
+    reportBucket: optional('REPORT_BUCKET'),
+    reportDir: optional('REPORT_DIR'),
+    reportTopicArn: optional('REPORT_TOPIC_ARN'),
+    maxSweeps: integer('MAX_SWEEPS', 3, 1, 20),
+  };
+}
+
+/** A value the stack must have set, else a ConfigurationError naming the variable. */
+export function required<T>(value: T | undefined, variable: string): T {
+  if (value === undefined) throw new ConfigurationError(`Environment variable ${variable} is not set`);
+  return value;
+}

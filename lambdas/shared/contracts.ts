@@ -1,0 +1,228 @@
+/**
+ * The data that flows between the states of MigrateVault: every Lambda's input and output. All of it
+ * is JSON (dates as ISO strings) and small, whatever the size of the vault: AWS is the ledger, and
+ * anything proportional to the number of recovery points is read back from AWS Backup, never carried.
+ */
+
+/** Fixed parameters of one migration, produced by Prepare and carried as `$.migration`. */
+export interface Migration {
+  /** Name of the root execution (continuations keep it), for logs, tokens and report names. */
+  executionId: string;
+  sourceVaultName: string;
+  sourceVaultArn: string;
+  /** The source vault's key; absent for the vaults Prowler flags. */
+  sourceKeyArn?: string;
+  targetVaultName: string;
+  targetVaultArn: string;
+  /** Resolved key ARN (never an alias) the target vault is encrypted with. */
+  kmsKeyArn: string;
+  deleteSourceVault: boolean;
+  /** Retire (expire after N days) instead of deleting the verified source recovery points. */
+  retireAfterDays?: number;
+  dryRun: boolean;
+  maxConcurrentCopies: number;
+  /** ISO time Prepare ran: recovery points created later are "new since the start". */
+  startedAt: string;
+  /** READY: go on; ALREADY_COMPLIANT: the source already uses the key, nothing to do. */
+  status: 'READY' | 'ALREADY_COMPLIANT';
+  /** Target vault lock bounds, when the target exists and is locked (copies must fit them). */
+  targetVaultLock?: { minRetentionDays?: number; maxRetentionDays?: number };
+}
+
+/** Event of every step after Prepare. */
+export interface MigrationEvent {
+  migration: Migration;
+}
+
+/** Output of create-target-vault, at `$.targetVault`. */
+export interface TargetVaultResult {
+  targetVaultArn: string;
+  created: boolean;
+  encryptionKeyArn: string;
+  carried: { tags: number; accessPolicy: boolean; notifications: boolean; vaultLock: boolean };
+}
+
+/** Output of repoint-backup-plans, at `$.planRepoint`. */
+export interface PlanRepointResult {
+  plansExamined: number;
+  plansUpdated: number;
+  rulesRepointed: number;
+  copyActionsRepointed: number;
+  /** Plans that could not be updated: they still name the source, so the source vault is kept. */
+  failures: Array<{ backupPlanId: string; backupPlanName?: string; reason: string }>;
+  /** Old and new VersionId of each updated plan (at most 300 plans in an account). */
+  updates: Array<{ backupPlanId: string; oldVersionId: string; newVersionId: string }>;
+}
+
+/** A copy job the pump started and follows. Kept short: up to 100 of these are carried. */
+export interface InFlightCopy {
+  /** CopyJobId */
+  j: string;
+  /** Source recovery point ARN */
+  rp: string;
+  /** Resource ARN (one copy at a time per resource) */
+  r: string;
+  /** Attempt number, from 0 */
+  a: number;
+  /** ISO creation time of the job */
+  t: string;
+}
+
+/** A failed copy waiting for its next attempt. */
+export interface PendingRetry {
+  rp: string;
+  r: string;
+  a: number;
+  why: string;
+}
+
+/** One page of the source listing the pump has open, with which of its entries are handled. */
+export interface OpenPage {
+  /** NextToken that produced this page (null: the first page). */
+  token: string | null;
+  /** Base64 bitmap over the page's entries: 1 = handled (started, skipped or already copied). */
+  done: string;
+  /** Entries in the page when it was opened, and a fingerprint of their ARNs, to notice a changed page. */
+  size: number;
+  fingerprint: string;
+  /** NextToken after this page (null: it is the last page). */
+  next: string | null;
+}
+
+export interface CopyCounters {
+  listed: number;
+  started: number;
+  completed: number;
+  failedAttempts: number;
+  retried: number;
+  permanentlyFailed: number;
+  skipped: number;
+  alreadyCopied: number;
+  throttled: number;
+  rounds: number;
+}
+
+/** The pump's state between rounds, at `$.copy`. Its size does not grow with the vault. */
+export interface CopyState {
+  /** Which pass over the source this is (verification may ask for another). */
+  sweep: number;
+  /** Pages of the source listing still open (at most two: the current one and a look-ahead). */
+  pages: OpenPage[];
+  /** Whether the listing has been read to its end in this sweep. */
+  listingDone: boolean;
+  /** Whether in-flight jobs from an earlier run were picked up (done once per sweep). */
+  adopted: boolean;
+  inFlight: InFlightCopy[];
+  retries: PendingRetry[];
+  /** A few permanently failed recovery points, for the report (the full list is read from AWS). */
+  failureSample: Array<{ rp: string; why: string }>;
+  counters: CopyCounters;
+  /** Mean seconds a copy took, to size the wait. */
+  meanCopySeconds: number;
+  /** Seconds to wait before the next round; 0 with `done`. */
+  waitSeconds: number;
+  /** Nothing left to start and nothing in flight: go to verification. */
+  done: boolean;
+}
+
+/** Event of the pump. `copy` is absent on the first round of a migration. */
+export interface CopyEvent extends MigrationEvent {
+  copy?: CopyState | null;
+  /** Verification asks for a new sweep by passing its number. */
+  sweep?: number;
+}
+
+export interface EncryptionTally {
+  TARGET_KEY: number;
+  SOURCE_KEY: number;
+  UNENCRYPTED: number;
+  OTHER_KEY: number;
+  UNKNOWN: number;
+}
+
+/** Verification's running state and result, at `$.verification`. */
+export interface VerificationState {
+  /** Next page of the source listing to verify (null with done: finished). */
+  cursor: string | null;
+  done: boolean;
+  sourceRecoveryPoints: number;
+  copyable: number;
+  verified: number;
+  /** Copyable recovery points without a completed copy in the target. */
+  missing: number;
+  /** Of the missing, those created after the migration started (backups that landed meanwhile). */
+  newSinceStart: number;
+  skipped: Record<string, number>;
+  encryption: EncryptionTally;
+  /** Copies expiring earlier than their source (must stay 0). */
+  retentionShortened: number;
+  missingSample: Array<{ rp: string; why: string }>;
+  /** Verification ended with missing copies and sweeps remain: run the pump again. */
+  needsAnotherSweep: boolean;
+  sweep: number;
+}
+
+export interface VerificationEvent extends MigrationEvent {
+  verification?: VerificationState | null;
+  copy?: CopyState | null;
+}
+
+/** Retirement of the source, at `$.retirement`. */
+export interface RetirementState {
+  cursor: string | null;
+  done: boolean;
+  deleted: number;
+  retiredWithExpiry: number;
+  /** Recovery points kept, by reason (legal hold, vault lock, not verified, uncopyable, ...). */
+  kept: Record<string, number>;
+  keptSample: Array<{ rp: string; why: string }>;
+  /** Deletions requested but not yet confirmed by reading back. */
+  awaitingConfirmation: number;
+  vaultDeleted: boolean;
+  vaultDeleteAttempts: number;
+  /** Why the vault was kept, when it was. */
+  vaultKeptBecause?: string;
+  waitSeconds: number;
+}
+
+export interface RetirementEvent extends MigrationEvent {
+  verification: VerificationState;
+  planRepoint?: PlanRepointResult | null;
+  retirement?: RetirementState | null;
+}
+
+/** What the report step receives: whatever the execution reached, plus the error if it failed. */
+export interface ReportEvent {
+  /** Present unless Prepare itself failed. */
+  migration?: Migration | null;
+  /** The raw execution input, for reports of failures before Prepare produced `migration`. */
+  input?: unknown;
+  plan?: unknown;
+  targetVault?: TargetVaultResult | null;
+  planRepoint?: PlanRepointResult | null;
+  copy?: CopyState | null;
+  verification?: VerificationState | null;
+  retirement?: RetirementState | null;
+  /** Set by the Catch: `{ Error, Cause }` as Step Functions passes them. */
+  error?: { Error: string; Cause?: string } | null;
+}
+
+export type MigrationOutcome =
+  | 'MIGRATED'
+  | 'MIGRATED_SOURCE_RETIRED'
+  | 'MIGRATED_SOURCE_KEPT'
+  | 'ALREADY_COMPLIANT'
+  | 'DRY_RUN'
+  | 'INCOMPLETE'
+  | 'FAILED';
+
+/** The execution's output: short, with where the full report is. */
+export interface ReportResult {
+  outcome: MigrationOutcome;
+  sourceVaultName?: string;
+  targetVaultName?: string;
+  summary: string;
+  reportLocation: { json: string; csv: string; text: string };
+  counts: Record<string, number>;
+  error?: { Error: string; Cause?: string };
+}
