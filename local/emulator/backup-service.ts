@@ -711,7 +711,9 @@ export class BackupService {
     if (this.storageClassOf(recoveryPoint) !== 'WARM') {
       throw invalidRequest('Recovery points in cold storage or the archive tier cannot be copied');
     }
-    if (this.settings.copyUnsupportedTypes.has(recoveryPoint.resourceType)) {
+    // DynamoDB backups taken without advanced backup (ARN of service dynamodb) have no copy support.
+    const plainDynamoDb = recoveryPoint.resourceType === 'DynamoDB' && recoveryPoint.arn.startsWith('arn:aws:dynamodb:');
+    if (plainDynamoDb || this.settings.copyUnsupportedTypes.has(recoveryPoint.resourceType)) {
       throw invalidRequest(`Copy is not supported for resource type ${recoveryPoint.resourceType}`);
     }
     const job: CopyJob = {
