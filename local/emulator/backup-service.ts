@@ -211,7 +211,9 @@ export class BackupService {
     const destination = this.vaultByArn(job.destinationVaultArn);
     if (!source || !destination) return;
     const managed = source.arn.startsWith('arn:aws:backup:');
-    const takesDestinationKey = managed || this.settings.nonManagedCopyEncryption === 'destination-key';
+    // An unencrypted non-managed source stays unencrypted in either variant (AWS-FACTS: Aurora & co).
+    const takesDestinationKey =
+      managed || (this.settings.nonManagedCopyEncryption === 'destination-key' && source.isEncrypted);
     const keyArn = takesDestinationKey ? destination.encryptionKeyArn : source.encryptionKeyArn;
     const isEncrypted = takesDestinationKey ? destination.encryptionKeyArn !== undefined : source.isEncrypted;
     const copy: RecoveryPoint = {
@@ -712,7 +714,8 @@ export class BackupService {
       throw invalidRequest('Recovery points in cold storage or the archive tier cannot be copied');
     }
     // DynamoDB backups taken without advanced backup (ARN of service dynamodb) have no copy support.
-    const plainDynamoDb = recoveryPoint.resourceType === 'DynamoDB' && recoveryPoint.arn.startsWith('arn:aws:dynamodb:');
+    const plainDynamoDb =
+      recoveryPoint.resourceType === 'DynamoDB' && recoveryPoint.arn.startsWith('arn:aws:dynamodb:');
     if (plainDynamoDb || this.settings.copyUnsupportedTypes.has(recoveryPoint.resourceType)) {
       throw invalidRequest(`Copy is not supported for resource type ${recoveryPoint.resourceType}`);
     }

@@ -264,8 +264,8 @@ function readBody(request: IncomingMessage): Promise<string> {
     request.on('data', (chunk: Buffer) => {
       size += chunk.length;
       if (size > MAX_BODY_BYTES) {
+        // Keep draining (no destroy): a reset socket would leave the client without the 413 answer.
         reject(new AwsError('RequestEntityTooLargeException', 'Request body is too large', 413));
-        request.destroy();
         return;
       }
       chunks.push(chunk);
