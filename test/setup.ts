@@ -15,3 +15,6 @@ if (typeof promiseCtor.withResolvers !== 'function') {
 process.env.AWS_ACCESS_KEY_ID ??= 'AKIDLOCALEMULATOR';
 process.env.AWS_SECRET_ACCESS_KEY ??= 'local-emulator-secret';
 process.env.AWS_REGION ??= 'us-east-1';
+// Handlers log through Powertools; tests read state, not logs.
+process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
+process.env.POWERTOOLS_DEV ??= 'false';

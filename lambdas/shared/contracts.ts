@@ -80,11 +80,8 @@ export interface PendingRetry {
 export interface OpenPage {
   /** NextToken that produced this page (null: the first page). */
   token: string | null;
-  /** Base64 bitmap over the page's entries: 1 = handled (started, skipped or already copied). */
+  /** Handled entries (started, skipped or already copied), as base64 32-bit ARN hashes. */
   done: string;
-  /** Entries in the page when it was opened, and a fingerprint of their ARNs, to notice a changed page. */
-  size: number;
-  fingerprint: string;
   /** NextToken after this page (null: it is the last page). */
   next: string | null;
 }
@@ -157,6 +154,8 @@ export interface VerificationState {
   /** Copies expiring earlier than their source (must stay 0). */
   retentionShortened: number;
   missingSample: Array<{ rp: string; why: string }>;
+  /** Source recovery points with more than one copy in the target (must stay 0). */
+  duplicateCopies: number;
   /** Verification ended with missing copies and sweeps remain: run the pump again. */
   needsAnotherSweep: boolean;
   sweep: number;

@@ -213,34 +213,43 @@ export class Seeder {
     return recoveryPoint;
   }
 
+  /**
+   * Daily backups of a set of resources, inserted oldest first as AWS would have made them: the
+   * resources' backups interleave in time, and no two backups of one resource share a creation time.
+   */
   generate(vaultName: string, spec: GeneratedRecoveryPoints): void {
     const mix = Object.entries(spec.mix ?? DEFAULT_TYPE_MIX);
     const totalWeight = mix.reduce((sum, [, weight]) => sum + weight, 0);
-    const perResource = spec.perResource ?? 5;
+    const perResource = Math.max(1, spec.perResource ?? 5);
     const retentionDays = spec.retentionDays ?? 365;
-    const maxAge = Math.min(spec.maxAgeDays ?? 180, retentionDays - 1);
-    let resourceType = mix[0]?.[0] ?? 'EBS';
-    let resourceId = '';
-    let encrypted = true;
-    for (let index = 0; index < spec.count; index++) {
-      if (index % perResource === 0) {
-        let draw = this.random.next() * totalWeight;
-        for (const [type, weight] of mix) {
-          draw -= weight;
-          resourceType = type;
-          if (draw < 0) break;
-        }
-        resourceId = `${resourceType.toLowerCase().replace(/\s+/g, '-')}-${++this.resourceCounter}`;
-        encrypted = !this.random.chance(spec.unencryptedShare ?? 0.2);
+    const maxAge = Math.max(perResource + 1, Math.min(spec.maxAgeDays ?? 180, retentionDays - 1));
+    const planned: Array<RecoveryPointSeed & { createdMsAgo: number }> = [];
+    for (let first = 0; first < spec.count; first += perResource) {
+      let draw = this.random.next() * totalWeight;
+      let resourceType = mix[0]?.[0] ?? 'EBS';
+      for (const [type, weight] of mix) {
+        resourceType = type;
+        draw -= weight;
+        if (draw < 0) break;
       }
-      this.addRecoveryPoint(vaultName, {
-        resourceType,
-        resourceId,
-        encrypted,
-        createdDaysAgo: this.random.int(1, Math.max(1, maxAge)),
-        lifecycle: { DeleteAfterDays: retentionDays },
-        sizeBytes: this.random.int(1, 200) * 1024 ** 3,
-      });
+      const resourceId = `${resourceType.toLowerCase().replace(/\s+/g, '-')}-${++this.resourceCounter}`;
+      const encrypted = !this.random.chance(spec.unencryptedShare ?? 0.2);
+      const newestDay = this.random.int(1, maxAge - perResource);
+      const minuteOfDay = this.random.int(0, 24 * 60 - 1);
+      for (let index = 0; index < perResource && first + index < spec.count; index++) {
+        planned.push({
+          resourceType,
+          resourceId,
+          encrypted,
+          createdMsAgo: (newestDay + index) * DAY_MS - minuteOfDay * 60_000,
+          lifecycle: { DeleteAfterDays: retentionDays },
+          sizeBytes: this.random.int(1, 200) * 1024 ** 3,
+        });
+      }
+    }
+    planned.sort((a, b) => b.createdMsAgo - a.createdMsAgo);
+    for (const { createdMsAgo, ...seed } of planned) {
+      this.addRecoveryPoint(vaultName, { ...seed, createdDaysAgo: createdMsAgo / DAY_MS });
     }
   }
 

@@ -1,6 +1,6 @@
+import { type Emulator, type EmulatorOptions, startEmulator } from '#emulator/index.ts';
 import { resetClients } from '#shared/clients.ts';
 import type { Migration } from '#shared/contracts.ts';
-import { type Emulator, type EmulatorOptions, startEmulator } from '#emulator/index.ts';
 
 /**
  * Starts an emulator and points the handlers' SDK clients at it through AWS_ENDPOINT_URL, exactly as
@@ -11,6 +11,7 @@ export async function emulatorForHandlers(options: EmulatorOptions = {}): Promis
   process.env.AWS_ENDPOINT_URL = emulator.url;
   process.env.AWS_REGION = emulator.region;
   process.env.AWS_MAX_ATTEMPTS ??= '8';
+  process.env.VAULT_MIGRATOR_RETRY_BASE_MS ??= '2';
   resetClients();
   return emulator;
 }
@@ -38,7 +39,10 @@ export function withEnv(values: Record<string, string | undefined>): () => void 
 export const COPY_ROLE_ARN = 'arn:aws:iam::123456789012:role/vault-migrator-copy';
 
 /** A Migration as Prepare would produce it, for steps tested on their own. */
-export function migrationFor(emulator: Emulator, overrides: Partial<Migration> & { kmsKeyArn: string }): Migration {
+export function migrationFor(
+  emulator: Emulator,
+  overrides: Partial<Migration> & { kmsKeyArn: string },
+): Migration {
   const source = overrides.sourceVaultName ?? 'legacy';
   const target = overrides.targetVaultName ?? `${source}-encrypted`;
   return {

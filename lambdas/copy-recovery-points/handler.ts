@@ -1,0 +1,425 @@
+/**
+ * The copy pump: one round per invocation. It refreshes the copy jobs in flight with one listing,
+ * retries failed copies a bounded number of times, and starts new copies up to the concurrency
+ * limit, one at a time per resource, reading the source page by page. Everything it carries is
+ * bounded (two open pages, the jobs in flight, counters), whatever the size of the vault.
+ */
+import {
+  type CopyJob,
+  DescribeCopyJobCommand,
+  DescribeRecoveryPointCommand,
+  type Lifecycle,
+  StartCopyJobCommand,
+} from '@aws-sdk/client-backup';
+import { z } from 'zod';
+import { type Classification, classifyRecoveryPoint } from '#shared/classify.ts';
+import { backupClient } from '#shared/clients.ts';
+import { readConfig, required } from '#shared/config.ts';
+import type { CopyEvent, CopyState, InFlightCopy, Migration } from '#shared/contracts.ts';
+import { describeError, isAwsError } from '#shared/errors.ts';
+import { lambdaHandler } from '#shared/handler.ts';
+import {
+  copyKey,
+  findCopiesInTarget,
+  findCopyByJobs,
+  type ListedRecoveryPoint,
+  listCopyJobs,
+  listSourcePage,
+  parentsInVault,
+} from '#shared/ledger.ts';
+import { logger } from '#shared/logger.ts';
+import { MigrationSchema, parseEvent } from '#shared/schemas.ts';
+import {
+  addSample,
+  copyToken,
+  HandledSet,
+  initialCopyState,
+  nextWaitSeconds,
+  updateMeanCopySeconds,
+} from './pump.ts';
+
+const CopyEventSchema = z.looseObject({
+  migration: MigrationSchema,
+  copy: z.looseObject({ sweep: z.number().int().min(0) }).nullish(),
+  sweep: z.number().int().min(0).optional(),
+});
+
+/** At most this many pages of the source are open at once: the current one and a look-ahead. */
+const MAX_OPEN_PAGES = 2;
+
+type StartResult = 'started' | 'pushed-back' | 'gone' | { permanent: string };
+
+class Round {
+  private readonly busyResources: Set<string>;
+  private readonly tracked: Set<string>;
+  pushedBack = false;
+
+  constructor(
+    private readonly migration: Migration,
+    readonly state: CopyState,
+    private readonly copyRoleArn: string,
+    private readonly maxAttempts: number,
+    private readonly now: Date,
+  ) {
+    this.busyResources = new Set(state.inFlight.map((copy) => copy.r));
+    this.tracked = new Set([
+      ...state.inFlight.map((copy) => copy.rp),
+      ...state.retries.map((retry) => retry.rp),
+    ]);
+  }
+
+  private get capacity(): number {
+    return this.migration.maxConcurrentCopies - this.state.inFlight.length;
+  }
+
+  private follow(copy: InFlightCopy): void {
+    this.state.inFlight.push(copy);
+    this.busyResources.add(copy.r);
+    this.tracked.add(copy.rp);
+  }
+
+  /** Picks up copies into the target that an earlier run of this migration left in flight. */
+  async adoptEarlierJobs(): Promise<void> {
+    if (this.state.adopted) return;
+    for (const state of ['CREATED', 'RUNNING'] as const) {
+      const jobs = await listCopyJobs({
+        ByDestinationVaultArn: this.migration.targetVaultArn,
+        ByState: state,
+      });
+      for (const job of jobs) {
+        if (job.SourceBackupVaultArn !== this.migration.sourceVaultArn || !job.CopyJobId) continue;
+        if (!job.SourceRecoveryPointArn || this.tracked.has(job.SourceRecoveryPointArn)) continue;
+        this.follow({
+          j: job.CopyJobId,
+          rp: job.SourceRecoveryPointArn,
+          r: job.ResourceArn ?? job.SourceRecoveryPointArn,
+          a: 0,
+          t: (job.CreationDate ?? this.now).toISOString(),
+        });
+      }
+    }
+    this.state.adopted = true;
+  }
+
+  /** One listing of the target's recent copy jobs tells how every job in flight is doing. */
+  async refreshInFlight(): Promise<void> {
+    if (this.state.inFlight.length === 0) return;
+    const oldest = Math.min(...this.state.inFlight.map((copy) => Date.parse(copy.t)));
+    const jobs = await listCopyJobs({
+      ByDestinationVaultArn: this.migration.targetVaultArn,
+      ByCreatedAfter: new Date(oldest - 1000),
+    });
+    const byId = new Map(jobs.map((job) => [job.CopyJobId, job]));
+    const stillRunning: InFlightCopy[] = [];
+    for (const copy of this.state.inFlight) {
+      const job = byId.get(copy.j) ?? (await this.describeJob(copy.j));
+      const state = job?.State ?? 'FAILED';
+      if (state === 'CREATED' || state === 'RUNNING') {
+        stillRunning.push(copy);
+        continue;
+      }
+      this.busyResources.delete(copy.r);
+      if (state === 'COMPLETED') {
+        this.state.counters.completed++;
+        const seconds =
+          job?.CompletionDate && job.CreationDate
+            ? (job.CompletionDate.getTime() - job.CreationDate.getTime()) / 1000
+            : Number.NaN;
+        this.state.meanCopySeconds = updateMeanCopySeconds(
+          this.state.meanCopySeconds,
+          seconds,
+          this.state.counters.completed,
+        );
+        this.tracked.delete(copy.rp);
+        continue;
+      }
+      const why = job?.StatusMessage ?? (job ? `copy job ended ${state}` : 'copy job no longer found');
+      this.state.counters.failedAttempts++;
+      if (copy.a + 1 < this.maxAttempts) {
+        this.state.retries.push({ rp: copy.rp, r: copy.r, a: copy.a + 1, why });
+      } else {
+        this.permanentFailure(copy.rp, why);
+      }
+    }
+    this.state.inFlight = stillRunning;
+  }
+
+  private async describeJob(jobId: string): Promise<CopyJob | undefined> {
+    try {
+      return (await backupClient().send(new DescribeCopyJobCommand({ CopyJobId: jobId }))).CopyJob;
+    } catch (error) {
+      if (isAwsError(error, 'ResourceNotFoundException')) return undefined;
+      throw error;
+    }
+  }
+
+  private permanentFailure(recoveryPointArn: string, why: string): void {
+    this.state.counters.permanentlyFailed++;
+    this.tracked.delete(recoveryPointArn);
+    addSample(this.state.failureSample, { rp: recoveryPointArn, why });
+    logger.warn('copy failed permanently', { recoveryPointArn, why });
+  }
+
+  private classify(recoveryPoint: ListedRecoveryPoint, parents: Set<string>): Classification {
+    return classifyRecoveryPoint(recoveryPoint, {
+      targetKeyArn: this.migration.kmsKeyArn,
+      now: this.now,
+      targetVaultLock: this.migration.targetVaultLock,
+      isParentInVault: (arn) => parents.has(arn),
+    });
+  }
+
+  private async start(
+    recoveryPointArn: string,
+    resourceArn: string,
+    attempt: number,
+    lifecycle: Lifecycle | undefined,
+  ) {
+    let result: StartResult;
+    try {
+      const started = await backupClient().send(
+        new StartCopyJobCommand({
+          RecoveryPointArn: recoveryPointArn,
+          SourceBackupVaultName: this.migration.sourceVaultName,
+          DestinationBackupVaultArn: this.migration.targetVaultArn,
+          IamRoleArn: this.copyRoleArn,
+          IdempotencyToken: copyToken(
+            this.migration.targetVaultArn,
+            recoveryPointArn,
+            this.state.sweep,
+            attempt,
+          ),
+          Lifecycle: lifecycle,
+        }),
+      );
+      this.follow({
+        j: started.CopyJobId ?? '',
+        rp: recoveryPointArn,
+        r: resourceArn,
+        a: attempt,
+        t: (started.CreationDate ?? this.now).toISOString(),
+      });
+      this.state.counters.started++;
+      if (attempt > 0) this.state.counters.retried++;
+      result = 'started';
+    } catch (error) {
+      if (isAwsError(error, 'LimitExceededException', 'ThrottlingException', 'ServiceUnavailableException')) {
+        // Past a quota or the rate limit: stop starting for this round and wait longer.
+        this.pushedBack = true;
+        this.state.counters.throttled++;
+        result = 'pushed-back';
+      } else if (isAwsError(error, 'ResourceNotFoundException')) {
+        result = 'gone';
+      } else if (isAwsError(error, 'InvalidRequestException', 'InvalidParameterValueException')) {
+        result = { permanent: `StartCopyJob refused: ${describeError(error)}` };
+      } else {
+        throw error;
+      }
+    }
+    return result;
+  }
+
+  /** Failed copies go first, each once its resource is free. */
+  async startRetries(): Promise<void> {
+    const waiting = this.state.retries;
+    this.state.retries = [];
+    for (const retry of waiting) {
+      if (this.pushedBack || this.capacity <= 0 || this.busyResources.has(retry.r)) {
+        this.state.retries.push(retry);
+        continue;
+      }
+      let recoveryPoint: ListedRecoveryPoint;
+      try {
+        recoveryPoint = await backupClient().send(
+          new DescribeRecoveryPointCommand({
+            BackupVaultName: this.migration.sourceVaultName,
+            RecoveryPointArn: retry.rp,
+          }),
+        );
+      } catch (error) {
+        if (!isAwsError(error, 'ResourceNotFoundException')) throw error;
+        this.tracked.delete(retry.rp);
+        this.state.counters.skipped++;
+        continue;
+      }
+      const parents = await parentsInVault(this.migration.sourceVaultName, [recoveryPoint]);
+      const classification = this.classify(recoveryPoint, parents);
+      if (!classification.copyable) {
+        this.tracked.delete(retry.rp);
+        this.state.counters.skipped++;
+        continue;
+      }
+      const result = await this.start(retry.rp, retry.r, retry.a, classification.lifecycle);
+      if (result === 'pushed-back') this.state.retries.push(retry);
+      else if (typeof result === 'object') this.permanentFailure(retry.rp, result.permanent);
+    }
+  }
+
+  /** Reads open pages of the source and starts copies from them until the limit is reached. */
+  async startFromListing(): Promise<void> {
+    const pages = this.state.pages;
+    let index = 0;
+    while (!this.pushedBack && this.capacity > 0) {
+      if (index >= pages.length) {
+        const last = pages.at(-1);
+        if (this.state.listingDone || (last && last.next === null) || pages.length >= MAX_OPEN_PAGES) break;
+        pages.push({ token: last ? last.next : null, done: '', next: null });
+      }
+      const page = pages[index];
+      if (!page) break;
+      const listing = await listSourcePage(this.migration.sourceVaultName, page.token);
+      page.next = listing.nextToken;
+      const handledSets = pages.map((open) => (open === page ? null : new HandledSet(open.done)));
+      const handled = new HandledSet(page.done);
+      const isHandled = (arn: string) => handled.has(arn) || handledSets.some((set) => set?.has(arn));
+      const pending = listing.recoveryPoints.filter(
+        (rp) => rp.RecoveryPointArn && !isHandled(rp.RecoveryPointArn),
+      );
+      await this.handlePending(pending, handled);
+      page.done = handled.encode();
+      const complete = listing.recoveryPoints.every(
+        (rp) => !rp.RecoveryPointArn || isHandled(rp.RecoveryPointArn),
+      );
+      if (complete && index === 0) {
+        pages.shift();
+        if (page.next === null) this.state.listingDone = true;
+      } else {
+        index++;
+      }
+    }
+  }
+
+  private markHandled(handled: HandledSet, arn: string): void {
+    handled.add(arn);
+    this.state.counters.listed++;
+  }
+
+  private async handlePending(pending: ListedRecoveryPoint[], handled: HandledSet): Promise<void> {
+    if (pending.length === 0) return;
+    const parents = await parentsInVault(this.migration.sourceVaultName, pending);
+    const copyable: Array<{ recoveryPoint: ListedRecoveryPoint; lifecycle: Lifecycle | undefined }> = [];
+    for (const recoveryPoint of pending) {
+      const arn = recoveryPoint.RecoveryPointArn as string;
+      const classification = this.classify(recoveryPoint, parents);
+      if (classification.copyable) {
+        copyable.push({ recoveryPoint, lifecycle: classification.lifecycle });
+      } else {
+        this.markHandled(handled, arn);
+        this.state.counters.skipped++;
+      }
+    }
+    if (copyable.length === 0) return;
+    // Copies that already exist (an earlier run, a resumed or redriven execution) are not made again.
+    const untracked = copyable.filter(
+      ({ recoveryPoint }) => !this.tracked.has(recoveryPoint.RecoveryPointArn as string),
+    );
+    const existing = await findCopiesInTarget(
+      this.migration.targetVaultName,
+      untracked.map(({ recoveryPoint }) => recoveryPoint),
+    );
+    // Two recovery points of one resource created at the same instant would share a copy key:
+    // those are checked one by one through their copy jobs instead.
+    const keyCounts = new Map<string, number>();
+    for (const { recoveryPoint } of copyable) {
+      keyCounts.set(copyKey(recoveryPoint), (keyCounts.get(copyKey(recoveryPoint)) ?? 0) + 1);
+    }
+    for (const { recoveryPoint, lifecycle } of copyable) {
+      const arn = recoveryPoint.RecoveryPointArn as string;
+      const resourceArn = recoveryPoint.ResourceArn ?? arn;
+      const ambiguous = (keyCounts.get(copyKey(recoveryPoint)) ?? 0) > 1;
+      if (this.tracked.has(arn)) {
+        this.markHandled(handled, arn);
+        continue;
+      }
+      if (!ambiguous && existing.byKey.has(copyKey(recoveryPoint))) {
+        this.markHandled(handled, arn);
+        this.state.counters.alreadyCopied++;
+        continue;
+      }
+      if (this.pushedBack || this.capacity <= 0) break;
+      if (this.busyResources.has(resourceArn)) continue;
+      if (!existing.complete || ambiguous) {
+        const found = await findCopyByJobs(
+          arn,
+          this.migration.targetVaultArn,
+          this.migration.targetVaultName,
+        );
+        if (found.copy) {
+          this.markHandled(handled, arn);
+          this.state.counters.alreadyCopied++;
+          continue;
+        }
+        if (found.activeJob?.CopyJobId) {
+          this.follow({
+            j: found.activeJob.CopyJobId,
+            rp: arn,
+            r: resourceArn,
+            a: 0,
+            t: this.now.toISOString(),
+          });
+          this.markHandled(handled, arn);
+          continue;
+        }
+      }
+      const result = await this.start(arn, resourceArn, 0, lifecycle);
+      if (result === 'pushed-back') break;
+      this.markHandled(handled, arn);
+      if (result === 'gone') this.state.counters.skipped++;
+      else if (typeof result === 'object') this.permanentFailure(arn, result.permanent);
+    }
+  }
+
+  finish(): CopyState {
+    const state = this.state;
+    state.done =
+      state.listingDone &&
+      state.pages.length === 0 &&
+      state.inFlight.length === 0 &&
+      state.retries.length === 0;
+    state.waitSeconds = state.done
+      ? 0
+      : nextWaitSeconds({
+          inFlight: state.inFlight.length,
+          maxConcurrentCopies: this.migration.maxConcurrentCopies,
+          meanCopySeconds: state.meanCopySeconds,
+          pushedBack: this.pushedBack,
+          previousWait: state.waitSeconds,
+        });
+    return state;
+  }
+}
+
+/** State for this round: the carried one, or a fresh sweep (keeping the running totals). */
+function roundState(event: CopyEvent): CopyState {
+  const previous = event.copy ?? undefined;
+  const sweep = event.sweep ?? previous?.sweep ?? 0;
+  if (previous && previous.sweep === sweep) return structuredClone(previous);
+  const fresh = initialCopyState(sweep);
+  if (previous) {
+    fresh.counters = { ...previous.counters };
+    fresh.failureSample = [...previous.failureSample];
+    fresh.meanCopySeconds = previous.meanCopySeconds;
+  }
+  return fresh;
+}
+
+export async function copyRecoveryPoints(event: CopyEvent, now = new Date()): Promise<CopyState> {
+  const { migration } = parseEvent(CopyEventSchema, event, 'copy-recovery-points') as CopyEvent;
+  const config = readConfig();
+  const copyRoleArn = required(config.copyRoleArn, 'COPY_ROLE_ARN');
+  const round = new Round(migration, roundState(event), copyRoleArn, config.maxCopyAttempts, now);
+  round.state.counters.rounds++;
+  await round.adoptEarlierJobs();
+  await round.refreshInFlight();
+  await round.startRetries();
+  await round.startFromListing();
+  const state = round.finish();
+  logger.info('copy round', {
+    counters: state.counters,
+    inFlight: state.inFlight.length,
+    wait: state.waitSeconds,
+  });
+  return state;
+}
+
+export const handler = lambdaHandler(copyRecoveryPoints);

@@ -1,0 +1,168 @@
+/**
+ * Reading progress back from AWS Backup, the migration's only ledger. A copy keeps its source's
+ * creation date and resource, so a source recovery point and its copy share the key
+ * (ResourceArn, CreationDate): one listing of the target vault over a page's creation-date window
+ * finds the copies of a whole page of source recovery points.
+ */
+import {
+  type CopyJob,
+  DescribeRecoveryPointCommand,
+  ListCopyJobsCommand,
+  type ListCopyJobsCommandInput,
+  ListRecoveryPointsByBackupVaultCommand,
+  type RecoveryPointByBackupVault,
+} from '@aws-sdk/client-backup';
+import { backupClient } from './clients.ts';
+import { isAwsError } from './errors.ts';
+
+/** Largest page AWS Backup serves: fewer calls per recovery point. */
+export const PAGE_SIZE = 1000;
+
+export type ListedRecoveryPoint = RecoveryPointByBackupVault;
+
+export function copyKey(recoveryPoint: {
+  ResourceArn?: string | undefined;
+  CreationDate?: Date | undefined;
+}): string {
+  return `${recoveryPoint.ResourceArn ?? ''}|${recoveryPoint.CreationDate?.getTime() ?? ''}`;
+}
+
+export interface SourcePage {
+  recoveryPoints: ListedRecoveryPoint[];
+  nextToken: string | null;
+}
+
+export async function listSourcePage(
+  vaultName: string,
+  token: string | null,
+  pageSize = PAGE_SIZE,
+): Promise<SourcePage> {
+  const page = await backupClient().send(
+    new ListRecoveryPointsByBackupVaultCommand({
+      BackupVaultName: vaultName,
+      MaxResults: pageSize,
+      NextToken: token ?? undefined,
+    }),
+  );
+  return { recoveryPoints: page.RecoveryPoints ?? [], nextToken: page.NextToken ?? null };
+}
+
+export interface CopiesFound {
+  /** Copies in the target by copy key; more than one means a recovery point was copied twice. */
+  byKey: Map<string, ListedRecoveryPoint[]>;
+  /** False when the window held more than `maxPages` pages: callers check per recovery point instead. */
+  complete: boolean;
+  calls: number;
+}
+
+/** Copies in the target of the given source recovery points, from one listing of their creation window. */
+export async function findCopiesInTarget(
+  targetVaultName: string,
+  sources: readonly ListedRecoveryPoint[],
+  maxPages = 3,
+): Promise<CopiesFound> {
+  const byKey = new Map<string, ListedRecoveryPoint[]>();
+  const times = sources.map((rp) => rp.CreationDate?.getTime()).filter((t): t is number => t !== undefined);
+  if (times.length === 0) return { byKey, complete: true, calls: 0 };
+  const wanted = new Set(sources.map(copyKey));
+  const after = new Date(Math.min(...times) - 1000);
+  const before = new Date(Math.max(...times) + 1000);
+  let token: string | undefined;
+  let calls = 0;
+  do {
+    if (calls >= maxPages) return { byKey, complete: false, calls };
+    const page = await backupClient().send(
+      new ListRecoveryPointsByBackupVaultCommand({
+        BackupVaultName: targetVaultName,
+        ByCreatedAfter: after,
+        ByCreatedBefore: before,
+        MaxResults: PAGE_SIZE,
+        NextToken: token,
+      }),
+    );
+    calls++;
+    for (const copy of page.RecoveryPoints ?? []) {
+      const key = copyKey(copy);
+      if (!wanted.has(key)) continue;
+      const list = byKey.get(key) ?? [];
+      list.push(copy);
+      byKey.set(key, list);
+    }
+    token = page.NextToken;
+  } while (token);
+  return { byKey, complete: true, calls };
+}
+
+/** Every copy job matching the filter, all pages. */
+export async function listCopyJobs(
+  filter: Omit<ListCopyJobsCommandInput, 'NextToken' | 'MaxResults'>,
+): Promise<CopyJob[]> {
+  const jobs: CopyJob[] = [];
+  let token: string | undefined;
+  do {
+    const page = await backupClient().send(
+      new ListCopyJobsCommand({ ...filter, MaxResults: PAGE_SIZE, NextToken: token }),
+    );
+    jobs.push(...(page.CopyJobs ?? []));
+    token = page.NextToken;
+  } while (token);
+  return jobs;
+}
+
+/**
+ * The per-recovery-point fallback: the copy of one source recovery point in the target, found
+ * through its copy jobs and read back. Used only when a window listing was too large.
+ */
+export async function findCopyByJobs(
+  sourceRecoveryPointArn: string,
+  targetVaultArn: string,
+  targetVaultName: string,
+): Promise<{ copy?: ListedRecoveryPoint; activeJob?: CopyJob }> {
+  const jobs = await listCopyJobs({
+    ByDestinationVaultArn: targetVaultArn,
+    BySourceRecoveryPointArn: sourceRecoveryPointArn,
+  });
+  const activeJob = jobs.find((job) => job.State === 'CREATED' || job.State === 'RUNNING');
+  for (const job of jobs) {
+    if (job.State !== 'COMPLETED' || !job.DestinationRecoveryPointArn) continue;
+    try {
+      const copy = await backupClient().send(
+        new DescribeRecoveryPointCommand({
+          BackupVaultName: targetVaultName,
+          RecoveryPointArn: job.DestinationRecoveryPointArn,
+        }),
+      );
+      return { copy, activeJob };
+    } catch (error) {
+      if (!isAwsError(error, 'ResourceNotFoundException')) throw error;
+    }
+  }
+  return { activeJob };
+}
+
+/** Which composite parents named by these recovery points exist in the vault (page first, then AWS). */
+export async function parentsInVault(
+  vaultName: string,
+  recoveryPoints: readonly ListedRecoveryPoint[],
+): Promise<Set<string>> {
+  const inPage = new Set(recoveryPoints.map((rp) => rp.RecoveryPointArn ?? ''));
+  const present = new Set<string>();
+  const wanted = new Set(
+    recoveryPoints.map((rp) => rp.ParentRecoveryPointArn).filter((arn): arn is string => arn !== undefined),
+  );
+  for (const parent of wanted) {
+    if (inPage.has(parent)) {
+      present.add(parent);
+      continue;
+    }
+    try {
+      await backupClient().send(
+        new DescribeRecoveryPointCommand({ BackupVaultName: vaultName, RecoveryPointArn: parent }),
+      );
+      present.add(parent);
+    } catch (error) {
+      if (!isAwsError(error, 'ResourceNotFoundException')) throw error;
+    }
+  }
+  return present;
+}
