@@ -151,7 +151,7 @@ export interface VerificationState {
   newSinceStart: number;
   skipped: Record<string, number>;
   encryption: EncryptionTally;
-  /** Copies expiring earlier than their source (must stay 0). */
+  /** Copies expiring earlier than their source, or never while it expires (must stay 0). */
   retentionShortened: number;
   missingSample: Array<{ rp: string; why: string }>;
   /** Source recovery points with more than one copy in the target (must stay 0). */
