@@ -1,0 +1,324 @@
+/**
+ * Prepare: the first step of MigrateVault. Validates the execution input and everything it names
+ * (source vault, KMS key, target vault, deletion permission) and produces the `Migration` every
+ * later step carries. It only reads: bad input changes nothing (DESIGN invariant 6).
+ */
+import { DescribeBackupVaultCommand, type DescribeBackupVaultCommandOutput } from '@aws-sdk/client-backup';
+import { DescribeKeyCommand, type KeyMetadata } from '@aws-sdk/client-kms';
+import { z } from 'zod';
+import { backupClient, kmsClient } from '#shared/clients.ts';
+import { readConfig } from '#shared/config.ts';
+import type { Migration } from '#shared/contracts.ts';
+import { sameKmsKey } from '#shared/encryption.ts';
+import {
+  DeletionNotAllowed,
+  InvalidInput,
+  InvalidKmsKey,
+  isAwsError,
+  isVaultNotFound,
+  SourceVaultNotFound,
+  TargetVaultConflict,
+  UnsupportedVaultType,
+} from '#shared/errors.ts';
+import { lambdaHandler } from '#shared/handler.ts';
+import { type MigrateVaultInput, MigrateVaultInputSchema, parseMigrateVaultInput } from '#shared/input.ts';
+import { logger } from '#shared/logger.ts';
+
+/** What the state machine passes: the raw execution input and the root execution's name. */
+export interface PrepareMigrationEvent {
+  input: unknown;
+  /** `$$.Execution.Name` of the root execution. */
+  executionId: string;
+  /**
+   * `$$.Execution.StartTime`, when the state machine passes it: the local runner's simulated clock
+   * is not the Lambda's wall clock, and "new since the start" must be measured on AWS Backup's.
+   * Default: now.
+   */
+  executionStartTime?: string;
+}
+
+const EventSchema = z.object({
+  input: z.unknown(),
+  executionId: z
+    .string({ error: 'must be the execution name (a string)' })
+    .min(1, { error: 'must not be empty' })
+    .max(256, { error: 'must be at most 256 characters' }),
+  executionStartTime: z.iso.datetime({ offset: true, error: 'must be an ISO 8601 time' }).optional(),
+});
+
+/** Vault types whose recovery points the migrator cannot copy out of, or that hold no data of their own. */
+export const UNSUPPORTED_VAULT_TYPES: readonly string[] = Object.freeze([
+  'LOGICALLY_AIR_GAPPED_BACKUP_VAULT',
+  'RESTORE_ACCESS_BACKUP_VAULT',
+]);
+
+type VaultDescription = Pick<
+  DescribeBackupVaultCommandOutput,
+  | 'BackupVaultName'
+  | 'BackupVaultArn'
+  | 'VaultType'
+  | 'EncryptionKeyArn'
+  | 'EncryptionKeyType'
+  | 'Locked'
+  | 'MinRetentionDays'
+  | 'MaxRetentionDays'
+>;
+
+// ------------------------------------------------------------------------------------------ pure rules
+
+/**
+ * Validates the execution input. A target named like its source is a conflict over the target
+ * vault (it exists, with the source's key), so it is reported as `TargetVaultConflict` when it is
+ * the input's only problem; any other problem is `InvalidInput`.
+ */
+export function parsePrepareInput(raw: unknown): MigrateVaultInput {
+  const result = MigrateVaultInputSchema.safeParse(raw);
+  if (!result.success) {
+    const onlySameName = result.error.issues.every(
+      (issue) =>
+        issue.path.join('.') === 'targetVaultName' && issue.message === 'must differ from sourceVaultName',
+    );
+    if (onlySameName) {
+      const name = (raw as { sourceVaultName?: unknown }).sourceVaultName;
+      throw new TargetVaultConflict(
+        `The target vault must be a new vault: targetVaultName "${String(name)}" is the source vault itself`,
+      );
+    }
+  }
+  return parseMigrateVaultInput(raw);
+}
+
+/** The key reference to use: the input's, else the stack's default; neither is an input fault. */
+export function resolveKeyReference(inputKey: string | undefined, defaultKey: string | undefined): string {
+  const reference = inputKey ?? defaultKey;
+  if (reference === undefined) {
+    throw new InvalidInput(
+      'Invalid MigrateVault input: kmsKeyArn: required, because this deployment has no default migration key ' +
+        '(MIGRATION_KMS_KEY_ARN); pass the ARN of a customer-managed KMS key',
+    );
+  }
+  return reference;
+}
+
+/** The Region a KMS key ARN or alias ARN names; undefined for key ids and `alias/NAME`. */
+export function kmsReferenceRegion(reference: string): string | undefined {
+  return /^arn:aws[-a-z]*:kms:([a-z0-9-]+):\d{12}:(?:key|alias)\//.exec(reference)?.[1];
+}
+
+/**
+ * Refuses a key reference that names another Region before asking KMS: AWS Backup only encrypts a
+ * vault with a key of the vault's own Region, and KMS would answer "not found", which misleads.
+ */
+export function checkKeyRegion(reference: string, region: string): void {
+  const keyRegion = kmsReferenceRegion(reference);
+  if (keyRegion !== undefined && keyRegion !== region) {
+    throw new InvalidKmsKey(
+      `KMS key ${reference} is in Region ${keyRegion}; the target vault is in ${region} and needs a key of that Region`,
+    );
+  }
+}
+
+/**
+ * Checks the described key can encrypt the target vault and returns its ARN. Every problem is
+ * listed at once, so that the operator fixes the key in one go.
+ */
+export function checkMigrationKey(
+  reference: string,
+  metadata: KeyMetadata | undefined,
+  region: string,
+): string {
+  if (metadata?.Arn === undefined) {
+    throw new InvalidKmsKey(`KMS returned no metadata for key ${reference}`);
+  }
+  const problems: string[] = [];
+  if (metadata.KeyManager !== 'CUSTOMER') {
+    problems.push(
+      `it is ${metadata.KeyManager === 'AWS' ? 'an AWS-managed' : `a ${String(metadata.KeyManager)}-managed`} key, ` +
+        'and the point of the migration is a customer-managed key',
+    );
+  }
+  if (metadata.KeyState !== 'Enabled') {
+    problems.push(`its state is ${String(metadata.KeyState)}, not Enabled`);
+  }
+  const keySpec = metadata.KeySpec ?? metadata.CustomerMasterKeySpec;
+  if (keySpec !== 'SYMMETRIC_DEFAULT') {
+    problems.push(`its key spec is ${String(keySpec)}; AWS Backup needs a symmetric key (SYMMETRIC_DEFAULT)`);
+  }
+  if (metadata.KeyUsage !== 'ENCRYPT_DECRYPT') {
+    problems.push(`its key usage is ${String(metadata.KeyUsage)}, not ENCRYPT_DECRYPT`);
+  }
+  const keyRegion = kmsReferenceRegion(metadata.Arn);
+  if (keyRegion !== region) {
+    problems.push(`it is in Region ${String(keyRegion)}, not ${region}`);
+  }
+  if (problems.length > 0) {
+    const named = reference === metadata.Arn ? reference : `${reference} (${metadata.Arn})`;
+    throw new InvalidKmsKey(`KMS key ${named} cannot encrypt the target vault: ${problems.join('; ')}`);
+  }
+  return metadata.Arn;
+}
+
+/** Refuses vaults the migrator cannot copy out of. */
+export function checkSourceVault(source: VaultDescription, name: string): void {
+  if (source.VaultType !== undefined && UNSUPPORTED_VAULT_TYPES.includes(source.VaultType)) {
+    throw new UnsupportedVaultType(
+      `Backup vault ${name} is a ${source.VaultType}; only standard backup vaults (BACKUP_VAULT) can be migrated`,
+    );
+  }
+  if (source.EncryptionKeyType === 'AWS_OWNED_KMS_KEY') {
+    throw new UnsupportedVaultType(
+      `Backup vault ${name} is encrypted with an AWS-owned key (a logically air-gapped vault); it cannot be migrated`,
+    );
+  }
+}
+
+export interface TargetDecision {
+  exists: boolean;
+  targetVaultArn?: string;
+  lock?: { minRetentionDays?: number; maxRetentionDays?: number };
+}
+
+/**
+ * Whether an existing target vault (undefined: none) can be used: only a standard vault with
+ * exactly the migration key; its lock bounds then constrain the copies.
+ */
+export function decideTarget(
+  target: VaultDescription | undefined,
+  name: string,
+  keyArn: string,
+): TargetDecision {
+  if (target === undefined) {
+    return { exists: false };
+  }
+  if (target.VaultType !== undefined && target.VaultType !== 'BACKUP_VAULT') {
+    throw new TargetVaultConflict(`Target vault ${name} already exists and is a ${target.VaultType}`);
+  }
+  if (!sameKmsKey(target.EncryptionKeyArn, keyArn)) {
+    throw new TargetVaultConflict(
+      `Target vault ${name} already exists and is encrypted with ${target.EncryptionKeyArn ?? 'no key'}, ` +
+        `not ${keyArn}; name another targetVaultName`,
+    );
+  }
+  const { MinRetentionDays: min, MaxRetentionDays: max } = target;
+  const hasBounds = min !== undefined || max !== undefined;
+  return {
+    exists: true,
+    ...(target.BackupVaultArn === undefined ? {} : { targetVaultArn: target.BackupVaultArn }),
+    ...(hasBounds
+      ? {
+          lock: {
+            ...(min === undefined ? {} : { minRetentionDays: min }),
+            ...(max === undefined ? {} : { maxRetentionDays: max }),
+          },
+        }
+      : {}),
+  };
+}
+
+/** The ARN a vault named `name` has next to `siblingVaultArn` (same partition, Region and account). */
+export function vaultArnNextTo(siblingVaultArn: string, name: string): string {
+  const prefix = /^(arn:[^:]+:backup:[^:]*:\d{12}:backup-vault:)/.exec(siblingVaultArn)?.[1];
+  if (prefix === undefined) {
+    throw new Error(`Not a backup vault ARN: ${siblingVaultArn}`);
+  }
+  return `${prefix}${name}`;
+}
+
+// ------------------------------------------------------------------------------------------ AWS reads
+
+async function describeVault(name: string): Promise<VaultDescription | undefined> {
+  try {
+    return await backupClient().send(new DescribeBackupVaultCommand({ BackupVaultName: name }));
+  } catch (error) {
+    if (isVaultNotFound(error)) return undefined;
+    throw error;
+  }
+}
+
+async function describeKey(reference: string): Promise<KeyMetadata | undefined> {
+  try {
+    const described = await kmsClient().send(new DescribeKeyCommand({ KeyId: reference }));
+    return described.KeyMetadata;
+  } catch (error) {
+    // AccessDenied: a key of another account whose policy does not let the migrator see it; AWS
+    // Backup could not use it either.
+    if (isAwsError(error, 'NotFoundException', 'InvalidArnException', 'AccessDeniedException')) {
+      throw new InvalidKmsKey(`KMS key ${reference} cannot be used: ${error.name}: ${error.message}`, {
+        cause: error,
+      });
+    }
+    throw error;
+  }
+}
+
+// ------------------------------------------------------------------------------------------ core
+
+export async function prepareMigration(event: PrepareMigrationEvent): Promise<Migration> {
+  const envelope = EventSchema.safeParse(event);
+  if (!envelope.success) {
+    const problems = envelope.error.issues.map(
+      (issue) => `${issue.path.join('.') || '(event)'}: ${issue.message}`,
+    );
+    throw new InvalidInput(`Invalid prepare-migration event: ${problems.join('; ')}`);
+  }
+  const { executionId, executionStartTime } = envelope.data;
+  const input = parsePrepareInput(envelope.data.input);
+  const config = readConfig();
+
+  if (input.deleteSourceVault && !config.allowSourceDeletion) {
+    throw new DeletionNotAllowed(
+      'deleteSourceVault is true, but this deployment does not allow deleting source vaults ' +
+        '(ALLOW_SOURCE_DELETION is false); run without deleteSourceVault or redeploy with deletion allowed',
+    );
+  }
+  const keyReference = resolveKeyReference(input.kmsKeyArn, config.defaultKmsKeyArn);
+  const region = await kmsClient().config.region();
+  checkKeyRegion(keyReference, region);
+
+  const source = await describeVault(input.sourceVaultName);
+  if (source === undefined) {
+    throw new SourceVaultNotFound(`Backup vault ${input.sourceVaultName} does not exist (or is not visible)`);
+  }
+  checkSourceVault(source, input.sourceVaultName);
+  const sourceVaultArn = source.BackupVaultArn;
+  if (sourceVaultArn === undefined) {
+    throw new SourceVaultNotFound(`AWS Backup described vault ${input.sourceVaultName} without an ARN`);
+  }
+
+  const kmsKeyArn = checkMigrationKey(keyReference, await describeKey(keyReference), region);
+  const base = {
+    executionId,
+    sourceVaultName: input.sourceVaultName,
+    sourceVaultArn,
+    ...(source.EncryptionKeyArn ? { sourceKeyArn: source.EncryptionKeyArn } : {}),
+    targetVaultName: input.targetVaultName,
+    targetVaultArn: vaultArnNextTo(sourceVaultArn, input.targetVaultName),
+    kmsKeyArn,
+    deleteSourceVault: input.deleteSourceVault,
+    ...(input.retireAfterDays === undefined ? {} : { retireAfterDays: input.retireAfterDays }),
+    dryRun: input.dryRun,
+    maxConcurrentCopies: input.maxConcurrentCopies,
+    startedAt: new Date(executionStartTime ?? Date.now()).toISOString(),
+  };
+
+  if (sameKmsKey(source.EncryptionKeyArn, kmsKeyArn)) {
+    logger.info('Source vault already uses the migration key', { kmsKeyArn });
+    return { ...base, status: 'ALREADY_COMPLIANT' };
+  }
+
+  const target = decideTarget(await describeVault(input.targetVaultName), input.targetVaultName, kmsKeyArn);
+  logger.info('Migration prepared', {
+    kmsKeyArn,
+    targetVaultName: input.targetVaultName,
+    targetExists: target.exists,
+    dryRun: input.dryRun,
+  });
+  return {
+    ...base,
+    ...(target.targetVaultArn === undefined ? {} : { targetVaultArn: target.targetVaultArn }),
+    status: 'READY',
+    ...(target.lock === undefined ? {} : { targetVaultLock: target.lock }),
+  };
+}
+
+export const handler = lambdaHandler(prepareMigration);
