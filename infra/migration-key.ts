@@ -38,7 +38,13 @@ export class MigrationKey extends Construct {
       new iam.PolicyStatement({
         sid: 'AllowAwsBackupThroughTheServiceOnly',
         principals: [new iam.AnyPrincipal()],
-        actions: ['kms:CreateGrant', 'kms:GenerateDataKey', 'kms:GenerateDataKeyWithoutPlaintext', 'kms:Decrypt', 'kms:DescribeKey'],
+        actions: [
+          'kms:CreateGrant',
+          'kms:GenerateDataKey',
+          'kms:GenerateDataKeyWithoutPlaintext',
+          'kms:Decrypt',
+          'kms:DescribeKey',
+        ],
         resources: ['*'],
         conditions: {
           StringEquals: {

@@ -18,6 +18,9 @@ export class VaultMigratorStack extends Stack {
   constructor(scope: Construct, id: string, props: VaultMigratorStackProps = {}) {
     super(scope, id, props);
     const keyArn = props.kmsKeyArn ?? new MigrationKey(this, 'MigrationKey').key.keyArn;
-    new CfnOutput(this, 'KmsKeyArn', { value: keyArn, description: 'Key that target vaults are encrypted with' });
+    new CfnOutput(this, 'KmsKeyArn', {
+      value: keyArn,
+      description: 'Key that target vaults are encrypted with',
+    });
   }
 }

@@ -27,7 +27,9 @@ function integer(name: string, fallback: number, min: number, max: number): numb
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
   if (!Number.isInteger(value) || value < min || value > max) {
-    throw new ConfigurationError(`Environment variable ${name} must be a whole number from ${min} to ${max}, got "${raw}"`);
+    throw new ConfigurationError(
+      `Environment variable ${name} must be a whole number from ${min} to ${max}, got "${raw}"`,
+    );
   }
   return value;
 }
