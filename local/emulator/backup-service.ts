@@ -155,6 +155,12 @@ export class BackupService {
     }
   }
 
+  /** Lets queued jobs take slots that freed up other than by a finished job (a raised copyConcurrencyLimit). */
+  refreshSlots(): void {
+    this.settle();
+    this.promoteQueued(this.clock.nowMs());
+  }
+
   private finishCopyJob(job: CopyJob, atMs: number): void {
     this.releaseSlot(job);
     const failure = this.copyFailure(job);
@@ -989,8 +995,14 @@ function dateParam(query: URLSearchParams, field: string): Date | undefined {
   return when;
 }
 
-function encodeToken(value: string): string {
-  return Buffer.from(JSON.stringify({ after: value })).toString('base64url');
+function encodeToken(value: string, at?: number): string {
+  return Buffer.from(JSON.stringify({ after: value, at })).toString('base64url');
+}
+
+/** The position the token's last item had: lists here are in insertion order, not sorted by key. */
+function tokenPosition(token: string): number | undefined {
+  const { at } = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as { at?: unknown };
+  return typeof at === 'number' && Number.isInteger(at) && at >= 0 ? at : undefined;
 }
 
 function decodeToken(token: string): string {
@@ -1014,14 +1026,16 @@ export function paginate<T>(
   if (token) {
     const after = decodeToken(token);
     const index = items.findIndex((item) => key(item) === after);
-    // A key that vanished since (deleted): resume at the first key sorting after it.
-    start = index >= 0 ? index + 1 : items.findIndex((item) => key(item) > after);
-    if (start < 0) start = items.length;
+    // A key that vanished since (deleted): resume at its old position, which the next item moved into.
+    start = index >= 0 ? index + 1 : Math.min(tokenPosition(token) ?? items.length, items.length);
   }
   const pageItems = items.slice(start, start + limit);
   const last = pageItems.at(-1);
   const more = start + limit < items.length;
-  return { items: pageItems, nextToken: more && last !== undefined ? encodeToken(key(last)) : undefined };
+  return {
+    items: pageItems,
+    nextToken: more && last !== undefined ? encodeToken(key(last), start + pageItems.length - 1) : undefined,
+  };
 }
 
 /** Pages over recovery points by insertion sequence, robust to deletions between pages. */

@@ -224,7 +224,12 @@ export class Emulator {
       case 'GET clock':
         return { now: this.clock.now(), speed: this.clock.getSpeed() };
       case 'POST clock/advance': {
-        if (typeof body.to === 'string') return { now: this.clock.advanceTo(new Date(body.to)) };
+        if (typeof body.to === 'string') {
+          const to = new Date(body.to);
+          if (Number.isNaN(to.getTime()))
+            throw new AwsError('InvalidParameterValueException', `to is not a date: ${body.to}`);
+          return { now: this.clock.advanceTo(to) };
+        }
         const ms = Number(body.ms ?? 0);
         if (!Number.isFinite(ms) || ms < 0)
           throw new AwsError('InvalidParameterValueException', 'ms must be >= 0');
@@ -247,6 +252,7 @@ export class Emulator {
         if (typeof body.copyConcurrencyLimit === 'number')
           settings.copyConcurrencyLimit = body.copyConcurrencyLimit;
         if (typeof body.defaultPageSize === 'number') settings.defaultPageSize = body.defaultPageSize;
+        this.backup.refreshSlots();
         return { ok: true };
       }
       case 'GET stats':

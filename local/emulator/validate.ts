@@ -57,7 +57,8 @@ export function optionalStringMap(body: Json, field: string): Record<string, str
 }
 
 export function checkVaultName(name: string): string {
-  if (!VAULT_NAME_PATTERN.test(name)) {
+  // The type check matters for seeds from the control API: RegExp.test(undefined) tests "undefined".
+  if (typeof name !== 'string' || !VAULT_NAME_PATTERN.test(name)) {
     throw invalidParameter(
       `Invalid backup vault name ${JSON.stringify(name)}: 2 to 50 characters, letters, digits, hyphens and underscores`,
     );

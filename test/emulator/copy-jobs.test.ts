@@ -529,6 +529,36 @@ describe('ListCopyJobs', () => {
   });
 });
 
+describe('ListCopyJobs by resource and by date', () => {
+  it('filters by resource ARN and type, by creation date and by completion date', async () => {
+    const f = await setup([
+      { resourceType: 'EBS', resourceId: 'vol-1' },
+      { resourceType: 'RDS', resourceId: 'db-1' },
+    ]);
+    const [ebs, rds] = await sourceArns(f);
+    const early = await startCopy(f, ebs ?? '');
+    f.emulator.advance(30 * MINUTE_MS);
+    const late = await startCopy(f, rds ?? '');
+    f.emulator.runUntilIdle();
+    const ids = async (input: ListCopyJobsCommandInput) =>
+      ((await f.backup.send(new ListCopyJobsCommand(input))).CopyJobs ?? []).map((j) => j.CopyJobId);
+
+    const ebsJob = await job(f, early.CopyJobId);
+    expect(await ids({ ByResourceArn: ebsJob.ResourceArn })).toEqual([early.CopyJobId]);
+    expect(await ids({ ByResourceType: 'RDS' })).toEqual([late.CopyJobId]);
+    const middle = new Date(START.getTime() + 15 * MINUTE_MS);
+    expect(await ids({ ByCreatedAfter: middle })).toEqual([late.CopyJobId]);
+    expect(await ids({ ByCreatedBefore: middle })).toEqual([early.CopyJobId]);
+    // The early job completed at 11 minutes, the late one at 41.
+    expect(await ids({ ByCompleteBefore: new Date(START.getTime() + 20 * MINUTE_MS) })).toEqual([
+      early.CopyJobId,
+    ]);
+    expect(await ids({ ByCompleteAfter: new Date(START.getTime() + 20 * MINUTE_MS) })).toEqual([
+      late.CopyJobId,
+    ]);
+  });
+});
+
 describe('composite recovery points', () => {
   it('copies a parent with its members, each member with a child copy job', async () => {
     const f = await setup([{ resourceType: 'CloudFormation', compositeMembers: 3, createdDaysAgo: 2 }]);

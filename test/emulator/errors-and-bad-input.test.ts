@@ -291,6 +291,26 @@ describe('the control API refuses bad input too', () => {
     expect(fx.emulator.clock.nowMs()).toBe(before);
   });
 
+  it('answers a clock advance to something that is not a date with 400', async () => {
+    const before = fx.emulator.clock.nowMs();
+    const answer = await admin<{ Code?: string }>(fx.emulator.url, 'POST', 'clock/advance', {
+      to: 'next week',
+    });
+    expect(answer.status).toBe(400);
+    expect(answer.body.Code).toBe('InvalidParameterValueException');
+    expect(fx.emulator.clock.nowMs()).toBe(before);
+  });
+
+  it.each([{ vaults: 'x' }, { vaults: [{}] }, { vaults: [{ name: 42 }] }, { keys: 5 }])(
+    'answers the seed %j with 400 and creates no vault',
+    async (spec) => {
+      const answer = await admin<{ Code?: string }>(fx.emulator.url, 'POST', 'seed', spec);
+      expect(answer.status).toBe(400);
+      expect(answer.body.Code).toEqual(expect.any(String));
+      expect([...fx.emulator.backup.vaults.keys()]).toEqual(['src', 'dest']);
+    },
+  );
+
   it('answers an unknown control path with 404 and a malformed control body with 400', async () => {
     const unknown = await admin<{ Code?: string }>(fx.emulator.url, 'GET', 'nothing-here');
     expect(unknown.status).toBe(404);

@@ -9,7 +9,7 @@ import {
 } from '@aws-sdk/client-backup';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DAY_MS, MINUTE_MS } from '#emulator/clock.ts';
-import { type EmulatorFixture, emulatorWithClients, errorOf, stopFixture } from './helpers.ts';
+import { type EmulatorFixture, emulatorWithClients, errorOf, rawRequest, stopFixture } from './helpers.ts';
 
 const START = new Date('2026-06-01T00:00:00Z');
 const daysAgo = (days: number) => new Date(START.getTime() - days * DAY_MS);
@@ -115,11 +115,38 @@ describe('ListRecoveryPointsByBackupVault', () => {
     expect(between.items.map((rp) => rp.CreationDate)).toEqual([daysAgo(5), daysAgo(10)]);
   });
 
-  it('does not return StorageClass, as the real API does not', async () => {
-    const page = await fx.backup.send(new ListRecoveryPointsByBackupVaultCommand({ BackupVaultName: 'src' }));
-    const first = page.RecoveryPoints?.[0] as { StorageClass?: string } | undefined;
-    expect(first).toBeDefined();
-    expect(first?.StorageClass).toBeUndefined();
+  it('filters by the backup plan that created the points', async () => {
+    fx.emulator.seed({
+      vaults: [
+        {
+          name: 'planned',
+          encryptionKey: 'aws-managed',
+          recoveryPoints: [
+            { resourceType: 'EBS', backupPlanId: 'plan-a' },
+            { resourceType: 'EBS', backupPlanId: 'plan-b' },
+            { resourceType: 'EBS', backupPlanId: 'plan-a' },
+          ],
+        },
+      ],
+    });
+    const { items } = await listAll({ BackupVaultName: 'planned', ByBackupPlanId: 'plan-a' });
+    expect(items).toHaveLength(2);
+    expect(items.every((rp) => rp.CreatedBy?.BackupPlanId === 'plan-a')).toBe(true);
+  });
+
+  it('does not send StorageClass on the wire, as the real API does not (DescribeRecoveryPoint does)', async () => {
+    // The SDK model has no StorageClass here either, so only the raw answer shows what is sent.
+    const listed = await rawRequest(
+      fx.emulator.url,
+      'GET',
+      '/backup-vaults/src/recovery-points/?maxResults=3',
+    );
+    const items = listed.body.RecoveryPoints as Array<Record<string, unknown>>;
+    expect(items).toHaveLength(3);
+    for (const item of items) expect(Object.keys(item)).not.toContain('StorageClass');
+    const arn = encodeURIComponent(String(items[0]?.RecoveryPointArn));
+    const described = await rawRequest(fx.emulator.url, 'GET', `/backup-vaults/src/recovery-points/${arn}`);
+    expect(described.body.StorageClass).toBe('WARM');
   });
 
   it('answers a missing vault with ResourceNotFoundException', async () => {

@@ -349,6 +349,42 @@ describe('the control API over HTTP', () => {
     expect(fx.emulator.stats().totalCalls).toBe(0);
   });
 
+  it('starts queued copy jobs as soon as copyConcurrencyLimit is raised through the settings endpoint', async () => {
+    fx.emulator.seed({
+      vaults: [
+        {
+          name: 'src',
+          encryptionKey: 'aws-managed',
+          recoveryPoints: [
+            { resourceType: 'EBS', arn: RP },
+            { resourceType: 'EBS', arn: `${RP}1` },
+          ],
+        },
+        { name: 'dest', encryptionKey: 'aws-managed' },
+      ],
+    });
+    await admin(fx.emulator.url, 'POST', 'settings', { copyConcurrencyLimit: 1 });
+    const ids = [];
+    for (const arn of [RP, `${RP}1`]) {
+      const started = await fx.backup.send(
+        new StartCopyJobCommand({
+          RecoveryPointArn: arn,
+          SourceBackupVaultName: 'src',
+          DestinationBackupVaultArn: arnOf('dest'),
+          IamRoleArn: BACKUP_ROLE,
+        }),
+      );
+      ids.push(started.CopyJobId);
+    }
+    await admin(fx.emulator.url, 'POST', 'settings', { copyConcurrencyLimit: 2 });
+    await admin(fx.emulator.url, 'POST', 'clock/advance', { ms: 60_000 });
+    const states = [];
+    for (const id of ids) {
+      states.push((await fx.backup.send(new DescribeCopyJobCommand({ CopyJobId: id }))).CopyJob?.State);
+    }
+    expect(states).toEqual(['RUNNING', 'RUNNING']);
+  });
+
   it("switches limitBehaviour to 'reject' through the settings endpoint", async () => {
     fx.emulator.seed({
       vaults: [

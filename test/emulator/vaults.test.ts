@@ -193,6 +193,41 @@ describe('ListBackupVaults', () => {
   });
 });
 
+describe('ListBackupVaults while vaults are deleted', () => {
+  it('neither skips nor repeats a vault when the vault named by NextToken is deleted between pages', async () => {
+    // Insertion order is not name order, so "resume after the name" would skip 'a-vault'.
+    const order = ['b-vault', 'a-vault', 'd-vault', 'c-vault'];
+    fx.emulator.seed({ vaults: order.map((name) => ({ name, encryptionKey: 'aws-managed' })) });
+    const first = await fx.backup.send(new ListBackupVaultsCommand({ MaxResults: 1 }));
+    expect(first.BackupVaultList?.map((vault) => vault.BackupVaultName)).toEqual(['b-vault']);
+    await fx.backup.send(new DeleteBackupVaultCommand({ BackupVaultName: 'b-vault' }));
+    const seen: string[] = [];
+    let token = first.NextToken;
+    while (token) {
+      const page = await fx.backup.send(new ListBackupVaultsCommand({ MaxResults: 1, NextToken: token }));
+      for (const vault of page.BackupVaultList ?? []) seen.push(vault.BackupVaultName ?? '');
+      token = page.NextToken;
+    }
+    expect(seen).toEqual(['a-vault', 'd-vault', 'c-vault']);
+  });
+
+  it('continues ListTags after the tag named by NextToken was removed', async () => {
+    await fx.backup.send(
+      new CreateBackupVaultCommand({
+        BackupVaultName: 'tags',
+        BackupVaultTags: { zeta: '1', alpha: '2', mid: '3' },
+      }),
+    );
+    const first = await fx.backup.send(new ListTagsCommand({ ResourceArn: arnOf('tags'), MaxResults: 1 }));
+    expect(first.Tags).toEqual({ zeta: '1' });
+    await fx.backup.send(new UntagResourceCommand({ ResourceArn: arnOf('tags'), TagKeyList: ['zeta'] }));
+    const rest = await fx.backup.send(
+      new ListTagsCommand({ ResourceArn: arnOf('tags'), MaxResults: 10, NextToken: first.NextToken }),
+    );
+    expect(rest.Tags).toEqual({ alpha: '2', mid: '3' });
+  });
+});
+
 describe('DeleteBackupVault', () => {
   it('refuses a vault holding recovery points with InvalidRequestException whose Code is ERROR_9101', async () => {
     fx.emulator.seed({
