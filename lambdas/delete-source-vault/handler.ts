@@ -1,0 +1,119 @@
+/**
+ * Retire the source (DESIGN step 7): delete the source recovery points whose copies are verified,
+ * then the vault, reading every deletion back. One invocation handles a bounded batch; the state
+ * machine calls it again after `waitSeconds` until `done`.
+ */
+import { z } from 'zod';
+import { readConfig } from '#shared/config.ts';
+import type { RetirementEvent } from '#shared/contracts.ts';
+import { DeletionNotAllowed } from '#shared/errors.ts';
+import { lambdaHandler } from '#shared/handler.ts';
+import { VAULT_NAME_PATTERN } from '#shared/input.ts';
+import { logger } from '#shared/logger.ts';
+import { MigrationSchema, parseEvent } from '#shared/schemas.ts';
+import {
+  deletionRefusal,
+  initialProgress,
+  RETIREMENT_LIMITS,
+  type RetirementProgress,
+  reasonToKeepEverything,
+} from './decide.ts';
+import { RetirementRound } from './round.ts';
+
+export * from './decide.ts';
+
+const count = z.number().int().min(0);
+
+const RetirementEventSchema = z.looseObject({
+  // The vault names go into request paths: hold them to AWS's own pattern.
+  migration: MigrationSchema.extend({
+    sourceVaultName: z.string().regex(VAULT_NAME_PATTERN),
+    targetVaultName: z.string().regex(VAULT_NAME_PATTERN),
+  }),
+  verification: z.looseObject({ done: z.boolean(), missing: count, verified: count.default(0) }),
+  planRepoint: z
+    .looseObject({
+      failures: z.array(
+        z.looseObject({ backupPlanId: z.string(), backupPlanName: z.string().nullish(), reason: z.string() }),
+      ),
+    })
+    .nullish(),
+  retirement: z
+    .object({
+      cursor: z.string().nullable(),
+      done: z.boolean(),
+      deleted: count,
+      retiredWithExpiry: count,
+      kept: z.record(z.string(), count),
+      keptSample: z.array(z.object({ rp: z.string(), why: z.string() })),
+      awaitingConfirmation: count,
+      vaultDeleted: z.boolean(),
+      vaultDeleteAttempts: count,
+      vaultKeptBecause: z.string().nullish(),
+      waitSeconds: count,
+      // Progress fields of RetirementProgress; absent from a state written to the bare contract.
+      pass: z.number().int().min(1).default(1),
+      listingDone: z.boolean().default(false),
+      pending: z.array(z.string()).max(RETIREMENT_LIMITS.maxPending).default([]),
+      pendingWithParent: z.array(z.string()).max(RETIREMENT_LIMITS.maxPending).default([]),
+    })
+    .nullish(),
+});
+
+type ParsedRetirement = z.output<typeof RetirementEventSchema>['retirement'];
+
+function resume(previous: ParsedRetirement): RetirementProgress {
+  if (previous === null || previous === undefined) {
+    return initialProgress();
+  }
+  const { vaultKeptBecause, ...rest } = previous;
+  return {
+    ...rest,
+    kept: { ...rest.kept },
+    keptSample: [...rest.keptSample],
+    pending: [...rest.pending],
+    pendingWithParent: [...rest.pendingWithParent],
+    ...(vaultKeptBecause ? { vaultKeptBecause } : {}),
+  };
+}
+
+/**
+ * One round of the retirement (event: `RetirementEvent`, output at `$.retirement`). `now` is the
+ * time retention is judged at (the emulator's clock in local runs). Throws `InvalidInput` for a
+ * malformed event and `DeletionNotAllowed` when the migration or the deployment does not allow
+ * deleting, both before any AWS call.
+ */
+export async function deleteSourceVault(rawEvent: unknown, now = new Date()): Promise<RetirementProgress> {
+  const event = parseEvent(RetirementEventSchema, rawEvent, 'delete-source-vault');
+  const refusal = deletionRefusal(event.migration, readConfig().allowSourceDeletion);
+  if (refusal !== null) {
+    throw new DeletionNotAllowed(refusal);
+  }
+  const state = resume(event.retirement);
+  if (state.done) {
+    return state;
+  }
+  const keepEverything = reasonToKeepEverything(event.verification, event.planRepoint);
+  if (keepEverything !== null) {
+    return { ...state, done: true, waitSeconds: 0, vaultKeptBecause: `Source vault kept: ${keepEverything}` };
+  }
+  const round = new RetirementRound(
+    { migration: event.migration, expectedCopies: event.verification.verified },
+    state,
+    now,
+  );
+  await round.run();
+  logger.info('Retirement round', {
+    pass: state.pass,
+    listingDone: state.listingDone,
+    deleted: state.deleted,
+    retiredWithExpiry: state.retiredWithExpiry,
+    awaitingConfirmation: state.awaitingConfirmation,
+    kept: state.kept,
+    vaultDeleted: state.vaultDeleted,
+    done: state.done,
+  });
+  return state;
+}
+
+export const handler = lambdaHandler((event: RetirementEvent) => deleteSourceVault(event));

@@ -1,0 +1,1008 @@
+import {
+  BackupClient,
+  DeleteBackupVaultCommand,
+  DeleteRecoveryPointCommand,
+  DescribeBackupVaultCommand,
+  DescribeRecoveryPointCommand,
+  InvalidParameterValueException,
+  InvalidRequestException,
+  ListCopyJobsCommand,
+  ListRecoveryPointsByBackupVaultCommand,
+  type RecoveryPointByBackupVault,
+  ResourceNotFoundException,
+  UpdateRecoveryPointLifecycleCommand,
+} from '@aws-sdk/client-backup';
+import { type AwsClientStub, mockClient } from 'aws-sdk-client-mock';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { DAY_MS, MINUTE_MS } from '#emulator/clock.ts';
+import type { Emulator } from '#emulator/index.ts';
+import type { RecoveryPointSeed } from '#emulator/seed.ts';
+import type { ClassificationContext, SourceRecoveryPoint } from '#shared/classify.ts';
+import { resetClients } from '#shared/clients.ts';
+import type { Migration, PlanRepointResult, RetirementEvent, VerificationState } from '#shared/contracts.ts';
+import {
+  type CopyReadBack,
+  copyOutlivesSource,
+  copyVerdict,
+  deleteRefusalReason,
+  deleteSourceVault,
+  deletionRefusal,
+  describeKept,
+  indexCompletedCopies,
+  initialProgress,
+  listingVerdict,
+  RETIREMENT_LIMITS,
+  type RetirementProgress,
+  reasonToKeepEverything,
+  recordKept,
+  shouldListAllCopyJobs,
+} from '../../lambdas/delete-source-vault/handler.ts';
+import { mapLimit } from '../../lambdas/delete-source-vault/map-limit.ts';
+import { COPY_ROLE_ARN, emulatorForHandlers, migrationFor, stopEmulator, withEnv } from './helpers.ts';
+
+const NOW = new Date('2026-06-01T00:00:00Z');
+const TARGET_KEY = 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+const SOURCE_VAULT_ARN = 'arn:aws:backup:us-east-1:123456789012:backup-vault:legacy';
+const TARGET_VAULT_ARN = 'arn:aws:backup:us-east-1:123456789012:backup-vault:legacy-encrypted';
+const ebs = (id: string) => `arn:aws:ec2:us-east-1::snapshot/snap-${id.padStart(17, '0')}`;
+const backupRp = (id: string) => `arn:aws:backup:us-east-1:123456789012:recovery-point:${id}`;
+const daysBefore = (date: Date, days: number) => new Date(date.getTime() - days * DAY_MS);
+
+const CONTEXT: ClassificationContext = { targetKeyArn: TARGET_KEY, now: NOW, isParentInVault: () => false };
+
+function verification(overrides: Partial<VerificationState> = {}): VerificationState {
+  return {
+    cursor: null,
+    done: true,
+    sourceRecoveryPoints: 0,
+    copyable: 0,
+    verified: 0,
+    missing: 0,
+    newSinceStart: 0,
+    skipped: {},
+    encryption: { TARGET_KEY: 0, SOURCE_KEY: 0, UNENCRYPTED: 0, OTHER_KEY: 0, UNKNOWN: 0 },
+    retentionShortened: 0,
+    missingSample: [],
+    duplicateCopies: 0,
+    needsAnotherSweep: false,
+    sweep: 1,
+    ...overrides,
+  };
+}
+
+const PLANS_REPOINTED: PlanRepointResult = {
+  plansExamined: 1,
+  plansUpdated: 1,
+  rulesRepointed: 1,
+  copyActionsRepointed: 0,
+  failures: [],
+  updates: [{ backupPlanId: 'plan-1', oldVersionId: 'v1', newVersionId: 'v2' }],
+};
+
+function sourceRecoveryPoint(overrides: Partial<SourceRecoveryPoint> = {}): SourceRecoveryPoint {
+  const creation = daysBefore(NOW, 10);
+  return {
+    RecoveryPointArn: ebs('1'),
+    ResourceType: 'EBS',
+    ResourceArn: 'arn:aws:ec2:us-east-1:123456789012:volume/vol-1',
+    Status: 'COMPLETED',
+    CreationDate: creation,
+    Lifecycle: { DeleteAfterDays: 35 },
+    CalculatedLifecycle: { DeleteAt: new Date(creation.getTime() + 35 * DAY_MS) },
+    BackupSizeInBytes: 1024,
+    ...overrides,
+  };
+}
+
+describe('deletionRefusal', () => {
+  const migration = {
+    executionId: 'exec-1',
+    sourceVaultName: 'legacy',
+    deleteSourceVault: true,
+    dryRun: false,
+    status: 'READY' as const,
+  };
+
+  it('allows a migration that asked for deletion in a deployment that allows it', () => {
+    expect(deletionRefusal(migration, true)).toBeNull();
+  });
+
+  it('refuses a migration that did not ask to delete its source', () => {
+    expect(deletionRefusal({ ...migration, deleteSourceVault: false }, true)).toMatch(
+      /deleteSourceVault is false/,
+    );
+  });
+
+  it('refuses when the deployment does not allow deletions', () => {
+    expect(deletionRefusal(migration, false)).toMatch(/ALLOW_SOURCE_DELETION/);
+  });
+
+  it('refuses a dry run and an already compliant vault', () => {
+    expect(deletionRefusal({ ...migration, dryRun: true }, true)).toMatch(/dry run/);
+    expect(deletionRefusal({ ...migration, status: 'ALREADY_COMPLIANT' }, true)).toMatch(/ALREADY_COMPLIANT/);
+  });
+});
+
+describe('reasonToKeepEverything', () => {
+  it('lets retirement go on when every copy is verified and every plan was repointed', () => {
+    expect(reasonToKeepEverything({ done: true, missing: 0 }, PLANS_REPOINTED)).toBeNull();
+  });
+
+  it('keeps everything while copies are missing', () => {
+    expect(reasonToKeepEverything({ done: true, missing: 3 }, PLANS_REPOINTED)).toBe(
+      '3 recovery points have no verified copy in the target vault.',
+    );
+  });
+
+  it('keeps everything before verification has finished', () => {
+    expect(reasonToKeepEverything({ done: false, missing: 0 }, PLANS_REPOINTED)).toMatch(/not finished/);
+  });
+
+  it('keeps everything when a plan still names the source, naming the plan', () => {
+    const failures = [{ backupPlanId: 'p-1', backupPlanName: 'nightly', reason: 'AccessDenied' }];
+    expect(reasonToKeepEverything({ done: true, missing: 0 }, { ...PLANS_REPOINTED, failures })).toMatch(
+      /Backup plans still name the source vault \(nightly\)/,
+    );
+  });
+
+  it('keeps everything when no plan repointing result was passed', () => {
+    expect(reasonToKeepEverything({ done: true, missing: 0 }, undefined)).toMatch(/a plan may still name/);
+  });
+});
+
+describe('listingVerdict', () => {
+  it('leaves a recovery point already DELETING to the read-back', () => {
+    expect(listingVerdict(sourceRecoveryPoint({ Status: 'DELETING' }), false, CONTEXT)).toEqual({
+      kind: 'IN_PROGRESS',
+    });
+  });
+
+  it('leaves a composite child to its parent while the parent is in the vault', () => {
+    const child = sourceRecoveryPoint({ ParentRecoveryPointArn: backupRp('parent') });
+    expect(listingVerdict(child, true, CONTEXT)).toEqual({ kind: 'WITH_PARENT' });
+    expect(listingVerdict(child, false, CONTEXT)).toEqual({ kind: 'NEEDS_COPY' });
+  });
+
+  it('keeps an EXPIRED recovery point as not completed, whatever copies exist', () => {
+    expect(listingVerdict(sourceRecoveryPoint({ Status: 'EXPIRED' }), false, CONTEXT)).toMatchObject({
+      kind: 'KEEP',
+      reason: 'NOT_COMPLETED',
+    });
+  });
+
+  it('keeps a stopped continuous backup as continuous', () => {
+    const continuous = sourceRecoveryPoint({
+      RecoveryPointArn: 'arn:aws:backup:us-east-1:123456789012:recovery-point:continuous:db-1',
+      Status: 'STOPPED',
+    });
+    expect(listingVerdict(continuous, false, CONTEXT)).toMatchObject({
+      kind: 'KEEP',
+      reason: 'CONTINUOUS_BACKUP',
+    });
+  });
+});
+
+describe('copyVerdict and copyOutlivesSource', () => {
+  const source = sourceRecoveryPoint();
+  const sameExpiryCopy: CopyReadBack = {
+    RecoveryPointArn: ebs('copy'),
+    Status: 'COMPLETED',
+    CreationDate: source.CreationDate,
+    Lifecycle: { DeleteAfterDays: 35 },
+    CalculatedLifecycle: source.CalculatedLifecycle,
+  };
+
+  it('verifies a finished copy that expires when its source does', () => {
+    expect(copyVerdict(source, [sameExpiryCopy], CONTEXT)).toEqual({
+      kind: 'VERIFIED',
+      copyRecoveryPointArn: ebs('copy'),
+    });
+  });
+
+  it('accepts a copy whose status is AVAILABLE', () => {
+    expect(copyVerdict(source, [{ ...sameExpiryCopy, Status: 'AVAILABLE' }], CONTEXT).kind).toBe('VERIFIED');
+  });
+
+  it('keeps a source whose only copy expires earlier', () => {
+    const shorter = {
+      ...sameExpiryCopy,
+      Lifecycle: { DeleteAfterDays: 20 },
+      CalculatedLifecycle: { DeleteAt: new Date(source.CreationDate!.getTime() + 20 * DAY_MS) },
+    };
+    expect(copyVerdict(source, [shorter], CONTEXT)).toMatchObject({
+      kind: 'KEEP',
+      reason: 'COPY_EXPIRES_EARLIER',
+    });
+  });
+
+  it('keeps a source whose copy is DELETING, saying what was seen', () => {
+    expect(copyVerdict(source, [{ ...sameExpiryCopy, Status: 'DELETING' }], CONTEXT)).toEqual({
+      kind: 'KEEP',
+      reason: 'NO_VERIFIED_COPY',
+      detail: `No finished copy in the target vault (${ebs('copy')} is DELETING).`,
+    });
+  });
+
+  it('names why a recovery point without a copy could not be copied', () => {
+    const cold = sourceRecoveryPoint({ StorageClass: 'COLD' });
+    expect(copyVerdict(cold, [], CONTEXT)).toMatchObject({ kind: 'KEEP', reason: 'COLD_STORAGE' });
+    expect(copyVerdict(source, [], CONTEXT)).toMatchObject({ kind: 'KEEP', reason: 'NO_VERIFIED_COPY' });
+  });
+
+  it('treats a copy kept forever as outliving any source, and a source kept forever as outliving any dated copy', () => {
+    const forever = { CreationDate: source.CreationDate };
+    expect(copyOutlivesSource(source, forever)).toBe(true);
+    expect(copyOutlivesSource(forever, sameExpiryCopy)).toBe(false);
+    expect(copyOutlivesSource(forever, forever)).toBe(true);
+  });
+});
+
+describe('indexCompletedCopies and shouldListAllCopyJobs', () => {
+  it('maps each source to the destinations of its COMPLETED copy jobs into the target only', () => {
+    const index = indexCompletedCopies(
+      [
+        {
+          State: 'COMPLETED',
+          SourceRecoveryPointArn: 'a',
+          DestinationRecoveryPointArn: 'a1',
+          DestinationBackupVaultArn: TARGET_VAULT_ARN,
+        },
+        {
+          State: 'COMPLETED',
+          SourceRecoveryPointArn: 'a',
+          DestinationRecoveryPointArn: 'a2',
+          DestinationBackupVaultArn: TARGET_VAULT_ARN,
+        },
+        {
+          State: 'COMPLETED',
+          SourceRecoveryPointArn: 'a',
+          DestinationRecoveryPointArn: 'a1',
+          DestinationBackupVaultArn: TARGET_VAULT_ARN,
+        },
+        { State: 'FAILED', SourceRecoveryPointArn: 'b', DestinationBackupVaultArn: TARGET_VAULT_ARN },
+        {
+          State: 'COMPLETED',
+          SourceRecoveryPointArn: 'c',
+          DestinationRecoveryPointArn: 'c1',
+          DestinationBackupVaultArn: SOURCE_VAULT_ARN,
+        },
+      ],
+      TARGET_VAULT_ARN,
+    );
+    expect(Object.fromEntries(index)).toEqual({ a: ['a1', 'a2'] });
+  });
+
+  it('reads every copy job when that takes fewer calls than asking per recovery point', () => {
+    expect(shouldListAllCopyJobs(200, 5_000, 1000)).toBe(true);
+    expect(shouldListAllCopyJobs(3, 5_000, 1000)).toBe(false);
+    expect(shouldListAllCopyJobs(1, 0, 1000)).toBe(true);
+  });
+});
+
+describe('kept bookkeeping', () => {
+  it('names legal holds and vault locks from the refusal message', () => {
+    expect(deleteRefusalReason('Recovery point x is under a legal hold and cannot be deleted')).toBe(
+      'LEGAL_HOLD',
+    );
+    expect(deleteRefusalReason('protected by the vault lock of legacy')).toBe('VAULT_LOCK');
+    expect(deleteRefusalReason('is being copied and cannot be deleted now')).toBe('DELETE_REFUSED');
+  });
+
+  it('counts every kept recovery point but samples only the first few', () => {
+    const state = initialProgress();
+    for (let index = 0; index < RETIREMENT_LIMITS.sampleSize + 5; index++) {
+      recordKept(state, ebs(String(index)), 'LEGAL_HOLD', 'held');
+    }
+    expect(state.kept).toEqual({ LEGAL_HOLD: RETIREMENT_LIMITS.sampleSize + 5 });
+    expect(state.keptSample).toHaveLength(RETIREMENT_LIMITS.sampleSize);
+    expect(state.keptSample[0]).toEqual({ rp: ebs('0'), why: 'LEGAL_HOLD: held' });
+  });
+
+  it('describes kept recovery points largest reason first', () => {
+    expect(describeKept({ LEGAL_HOLD: 1, CONTINUOUS_BACKUP: 2 })).toBe(
+      '3 recovery points kept: 2 continuous backups (cannot be copied), 1 under a legal hold.',
+    );
+    expect(describeKept({})).toBeNull();
+  });
+});
+
+describe('mapLimit', () => {
+  it('never has more than the limit in flight and keeps the order of results', async () => {
+    let inFlight = 0;
+    let peak = 0;
+    const results = await mapLimit([5, 1, 4, 2, 3, 0], 2, async (value) => {
+      inFlight++;
+      peak = Math.max(peak, inFlight);
+      await new Promise((resolve) => setTimeout(resolve, value));
+      inFlight--;
+      return value * 10;
+    });
+    expect(results).toEqual([50, 10, 40, 20, 30, 0]);
+    expect(peak).toBe(2);
+  });
+
+  it('starts nothing new after a failure and rethrows it once the calls in flight are done', async () => {
+    const started: number[] = [];
+    await expect(
+      mapLimit([1, 2, 3, 4, 5], 2, async (value) => {
+        started.push(value);
+        if (value === 2) throw new Error('boom');
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        return value;
+      }),
+    ).rejects.toThrow('boom');
+    expect(started).toEqual([1, 2]);
+  });
+});
+
+// ------------------------------------------------------------------ against the emulator
+
+describe('deleteSourceVault against the emulator', () => {
+  let emulator: Emulator;
+  let restoreEnv: () => void;
+  let keyArn: string;
+
+  beforeEach(async () => {
+    emulator = await emulatorForHandlers({ deleteDelayMs: 2 * MINUTE_MS });
+    restoreEnv = withEnv({ ALLOW_SOURCE_DELETION: 'true' });
+  });
+
+  afterEach(async () => {
+    restoreEnv();
+    await stopEmulator(emulator);
+  });
+
+  function seedVaults(source: {
+    recoveryPoints?: RecoveryPointSeed[];
+    count?: number;
+    lock?: boolean;
+  }): void {
+    emulator.seed({
+      keys: [{ alias: 'alias/migration' }],
+      vaults: [
+        {
+          name: 'legacy',
+          encryptionKey: 'none',
+          recoveryPoints: source.recoveryPoints ?? [],
+          ...(source.count ? { generate: { count: source.count, mix: { EBS: 2, S3: 1, RDS: 1 } } } : {}),
+          ...(source.lock ? { lock: { minRetentionDays: 1 } } : {}),
+        },
+        { name: 'legacy-encrypted', encryptionKey: 'alias/migration' },
+      ],
+    });
+    keyArn = emulator.kms.findKey('alias/migration')!.arn;
+  }
+
+  /** Copies the named (default: every top-level warm snapshot) source recovery points, as the pump would. */
+  function copyToTarget(filter: (arn: string) => boolean = () => true): number {
+    let copies = 0;
+    for (const recoveryPoint of [...emulator.backup.vaults.get('legacy')!.recoveryPoints.values()]) {
+      if (recoveryPoint.parentRecoveryPointArn || recoveryPoint.isContinuous || !filter(recoveryPoint.arn))
+        continue;
+      if (recoveryPoint.status !== 'COMPLETED' || emulator.backup.storageClassOf(recoveryPoint) !== 'WARM')
+        continue;
+      emulator.backup.startCopyJob({
+        RecoveryPointArn: recoveryPoint.arn,
+        SourceBackupVaultName: 'legacy',
+        DestinationBackupVaultArn: emulator.backup.vaultArn('legacy-encrypted'),
+        IamRoleArn: COPY_ROLE_ARN,
+      });
+      copies++;
+    }
+    emulator.runUntilIdle();
+    return copies;
+  }
+
+  function eventFor(
+    overrides: Partial<Migration> = {},
+    extra: Partial<RetirementEvent> = {},
+  ): RetirementEvent {
+    return {
+      migration: migrationFor(emulator, { kmsKeyArn: keyArn, deleteSourceVault: true, ...overrides }),
+      verification: verification({ verified: emulator.backup.copyJobs.size }),
+      planRepoint: PLANS_REPOINTED,
+      retirement: null,
+      ...extra,
+    };
+  }
+
+  /** Plays the state machine's loop: invoke, wait `waitSeconds` of simulated time, until done. */
+  async function retireUntilDone(event: RetirementEvent, maxRounds = 60) {
+    let state: RetirementProgress | null = null;
+    let rounds = 0;
+    do {
+      state = await deleteSourceVault({ ...event, retirement: state }, emulator.clock.now());
+      rounds++;
+      if (!state.done) emulator.advance(Math.max(state.waitSeconds, 1) * 1000);
+    } while (!state.done && rounds < maxRounds);
+    return { state, rounds };
+  }
+
+  function sourceArns(): string[] {
+    return [...(emulator.backup.vaults.get('legacy')?.recoveryPoints.keys() ?? [])];
+  }
+
+  /** Invariant 1: every source recovery point that is gone has a completed copy that exists in the target. */
+  function expectNothingLost(before: readonly string[]): void {
+    const remaining = new Set(sourceArns());
+    const target = emulator.backup.vaults.get('legacy-encrypted')!.recoveryPoints;
+    for (const arn of before.filter((candidate) => !remaining.has(candidate))) {
+      const copy = [...emulator.backup.copyJobs.values()].find(
+        (job) => job.sourceRecoveryPointArn === arn && job.state === 'COMPLETED',
+      );
+      expect(copy?.destinationRecoveryPointArn && target.has(copy.destinationRecoveryPointArn), arn).toBe(
+        true,
+      );
+    }
+  }
+
+  it('deletes every verified recovery point page by page, then the vault, and reads both back', async () => {
+    seedVaults({ count: 450 });
+    expect(copyToTarget()).toBe(450);
+    const before = sourceArns();
+    emulator.resetStats();
+
+    const { state, rounds } = await retireUntilDone(eventFor());
+
+    expect(state).toMatchObject({
+      done: true,
+      vaultDeleted: true,
+      deleted: 450,
+      kept: {},
+      keptSample: [],
+      awaitingConfirmation: 0,
+      vaultDeleteAttempts: 1,
+      waitSeconds: 0,
+    });
+    expect(state.vaultKeptBecause).toBeUndefined();
+    expect(emulator.backup.vaults.has('legacy')).toBe(false);
+    expect(emulator.backup.vaults.get('legacy-encrypted')!.recoveryPoints.size).toBe(450);
+    expectNothingLost(before);
+    const calls = emulator.stats().calls;
+    expect(calls.DeleteRecoveryPoint).toBe(450);
+    // 3 pages of 200, and one look at the emptied vault.
+    expect(calls.ListRecoveryPointsByBackupVault).toBe(4);
+    expect(rounds).toBeLessThan(15);
+  });
+
+  it('keeps what it cannot prove copied, names each reason, and keeps the vault', async () => {
+    seedVaults({
+      recoveryPoints: [
+        { resourceType: 'EBS', resourceId: 'plain' },
+        { resourceType: 'S3', resourceId: 'held', legalHold: true },
+        { resourceType: 'RDS', resourceId: 'pitr', continuous: true },
+        { resourceType: 'EBS', resourceId: 'cold', storageClass: 'COLD' },
+        { resourceType: 'EFS', resourceId: 'never-copied' },
+      ],
+    });
+    const neverCopied = [...emulator.backup.vaults.get('legacy')!.recoveryPoints.values()].find(
+      (rp) => rp.resourceName === 'never-copied',
+    )!.arn;
+    expect(copyToTarget((arn) => arn !== neverCopied)).toBe(2);
+    const before = sourceArns();
+
+    // Verification claims nothing is missing: retirement still checks each recovery point itself.
+    const { state } = await retireUntilDone(eventFor());
+
+    expect(state.done).toBe(true);
+    expect(state.vaultDeleted).toBe(false);
+    expect(state.deleted).toBe(1);
+    expect(state.kept).toEqual({ LEGAL_HOLD: 1, CONTINUOUS_BACKUP: 1, COLD_STORAGE: 1, NO_VERIFIED_COPY: 1 });
+    expect(state.keptSample.map((sample) => sample.rp).sort()).toEqual(
+      before.filter((arn) => sourceArns().includes(arn)).sort(),
+    );
+    expect(state.vaultKeptBecause).toBe(
+      'Source vault legacy is kept: 4 recovery points kept: 1 in cold storage (cannot be copied), ' +
+        '1 continuous backups (cannot be copied), 1 under a legal hold, 1 without a completed copy in the target vault.',
+    );
+    expect(sourceArns()).toHaveLength(4);
+    expect(sourceArns()).toContain(neverCopied);
+    expect(emulator.stats().calls.DeleteBackupVault).toBeUndefined();
+    expectNothingLost(before);
+  });
+
+  it('deletes a composite parent and counts the nested recovery points it takes along', async () => {
+    seedVaults({
+      recoveryPoints: [{ resourceType: 'CloudFormation', resourceId: 'stack', compositeMembers: 2 }],
+    });
+    expect(copyToTarget()).toBe(1);
+    const before = sourceArns();
+    expect(before).toHaveLength(3);
+
+    const { state } = await retireUntilDone(eventFor());
+
+    expect(state).toMatchObject({ done: true, vaultDeleted: true, deleted: 3, kept: {} });
+    // Only the parent is deleted explicitly: the emulator, like AWS, deletes the children with it.
+    expect(emulator.stats().calls.DeleteRecoveryPoint).toBe(1);
+    expectNothingLost(before);
+  });
+
+  it('keeps a recovery point whose DeleteRecoveryPoint returned 200 but left it EXPIRED', async () => {
+    seedVaults({ recoveryPoints: [{ resourceType: 'EBS' }, { resourceType: 'EBS' }] });
+    copyToTarget();
+    const [stubborn, regular] = sourceArns();
+    emulator.setFaults({ silentDeleteFailures: [stubborn!] });
+
+    const { state } = await retireUntilDone(eventFor());
+
+    expect(state.deleted).toBe(1);
+    expect(state.kept).toEqual({ DELETE_DID_NOT_TAKE: 1 });
+    expect(state.keptSample).toEqual([
+      {
+        rp: stubborn,
+        why: 'DELETE_DID_NOT_TAKE: DeleteRecoveryPoint succeeded but the recovery point is EXPIRED (AWS does this without permission).',
+      },
+    ]);
+    expect(state.vaultDeleted).toBe(false);
+    expect(sourceArns()).toEqual([stubborn]);
+    expect(sourceArns()).not.toContain(regular);
+  });
+
+  it('retries DeleteBackupVault through ERROR_9101 just after the vault was emptied', async () => {
+    seedVaults({ recoveryPoints: [{ resourceType: 'S3' }] });
+    copyToTarget();
+    emulator.setFaults({ emptyVaultDeleteFailures: 2 });
+
+    const { state } = await retireUntilDone(eventFor());
+
+    expect(state).toMatchObject({ done: true, vaultDeleted: true, deleted: 1, vaultDeleteAttempts: 3 });
+    expect(emulator.stats().injected.vaultDeleteConsistency).toBe(2);
+    expect(emulator.backup.vaults.has('legacy')).toBe(false);
+  });
+
+  it('keeps the vault after ten ERROR_9101 answers, saying so', async () => {
+    seedVaults({ recoveryPoints: [{ resourceType: 'S3' }] });
+    copyToTarget();
+    emulator.setFaults({ emptyVaultDeleteFailures: 50 });
+
+    const { state } = await retireUntilDone(eventFor());
+
+    expect(state.done).toBe(true);
+    expect(state.vaultDeleted).toBe(false);
+    expect(state.vaultDeleteAttempts).toBe(RETIREMENT_LIMITS.maxVaultDeleteAttempts);
+    expect(state.vaultKeptBecause).toMatch(
+      /DeleteBackupVault failed \(attempt 10\): InvalidRequestException/,
+    );
+    expect(emulator.backup.vaults.get('legacy')!.recoveryPoints.size).toBe(0);
+  });
+
+  it('keeps a locked vault whole without trying a single deletion', async () => {
+    seedVaults({ recoveryPoints: [{ resourceType: 'EBS' }, { resourceType: 'S3' }], lock: true });
+    copyToTarget();
+    emulator.resetStats();
+
+    const { state, rounds } = await retireUntilDone(eventFor());
+
+    expect(rounds).toBe(1);
+    expect(state.kept).toEqual({ VAULT_LOCK: 2 });
+    expect(state.vaultKeptBecause).toMatch(
+      /^Source vault legacy is locked \(vault lock\)\. 2 recovery points kept/,
+    );
+    expect(emulator.mutations()).toEqual([]);
+  });
+
+  it('changes nothing and keeps everything when verification found missing copies', async () => {
+    seedVaults({ recoveryPoints: [{ resourceType: 'EBS' }] });
+    copyToTarget();
+    emulator.resetStats();
+
+    const state = await deleteSourceVault(eventFor({}, { verification: verification({ missing: 2 }) }));
+
+    expect(state).toMatchObject({ done: true, deleted: 0, vaultDeleted: false, waitSeconds: 0 });
+    expect(state.vaultKeptBecause).toBe(
+      'Source vault kept: 2 recovery points have no verified copy in the target vault.',
+    );
+    expect(emulator.stats().totalCalls).toBe(0);
+  });
+
+  it('changes nothing when a backup plan could not be repointed', async () => {
+    seedVaults({ recoveryPoints: [{ resourceType: 'EBS' }] });
+    copyToTarget();
+    emulator.resetStats();
+    const planRepoint = {
+      ...PLANS_REPOINTED,
+      failures: [{ backupPlanId: 'p-9', backupPlanName: 'weekly', reason: 'LimitExceededException' }],
+    };
+
+    const state = await deleteSourceVault(eventFor({}, { planRepoint }));
+
+    expect(state.vaultKeptBecause).toMatch(/\(weekly\)/);
+    expect(emulator.mutations()).toEqual([]);
+    expect(sourceArns()).toHaveLength(1);
+  });
+
+  it('refuses with DeletionNotAllowed before any AWS call when the deployment does not allow deletions', async () => {
+    seedVaults({ recoveryPoints: [{ resourceType: 'EBS' }] });
+    copyToTarget();
+    emulator.resetStats();
+    const restore = withEnv({ ALLOW_SOURCE_DELETION: undefined });
+    try {
+      await expect(deleteSourceVault(eventFor())).rejects.toMatchObject({ name: 'DeletionNotAllowed' });
+    } finally {
+      restore();
+    }
+    expect(emulator.stats().totalCalls).toBe(0);
+    expect(emulator.mutations()).toEqual([]);
+  });
+
+  it('refuses with DeletionNotAllowed when the migration did not ask to delete its source', async () => {
+    seedVaults({ recoveryPoints: [{ resourceType: 'EBS' }] });
+    emulator.resetStats();
+    await expect(deleteSourceVault(eventFor({ deleteSourceVault: false }))).rejects.toMatchObject({
+      name: 'DeletionNotAllowed',
+      message: expect.stringMatching(/did not ask/),
+    });
+    expect(emulator.mutations()).toEqual([]);
+  });
+
+  it('rejects a malformed event with InvalidInput, naming the field, and changes nothing', async () => {
+    seedVaults({ recoveryPoints: [{ resourceType: 'EBS' }] });
+    emulator.resetStats();
+    const event = eventFor();
+    const broken = { ...event, migration: { ...event.migration, sourceVaultName: 'bad name!' } };
+    await expect(deleteSourceVault(broken)).rejects.toMatchObject({
+      name: 'InvalidInput',
+      message: expect.stringMatching(/migration\.sourceVaultName/),
+    });
+    expect(emulator.stats().totalCalls).toBe(0);
+  });
+
+  it('finishes under 20% throttling thanks to the client retries', async () => {
+    seedVaults({ count: 20 });
+    copyToTarget();
+    const before = sourceArns();
+    emulator.setFaults({ throttleRate: { '*': 0.2 } });
+
+    const { state } = await retireUntilDone(eventFor());
+
+    expect(state).toMatchObject({ done: true, vaultDeleted: true, deleted: 20, kept: {} });
+    expect(emulator.stats().injected.throttles).toBeGreaterThan(0);
+    expectNothingLost(before);
+  });
+
+  it('asks ListCopyJobs per recovery point when the target holds far more copies than the batch', async () => {
+    seedVaults({
+      recoveryPoints: [{ resourceType: 'EBS' }, { resourceType: 'S3' }, { resourceType: 'RDS' }],
+    });
+    copyToTarget();
+    emulator.resetStats();
+    const event = eventFor({}, { verification: verification({ verified: 250_000 }) });
+
+    const { state } = await retireUntilDone(event);
+
+    expect(state).toMatchObject({ vaultDeleted: true, deleted: 3 });
+    expect(emulator.stats().calls.ListCopyJobs).toBe(3);
+  });
+
+  it('returns a finished state as it is, without calling AWS', async () => {
+    seedVaults({ recoveryPoints: [{ resourceType: 'EBS' }] });
+    emulator.resetStats();
+    const finished: RetirementProgress = { ...initialProgress(), done: true, deleted: 7, vaultDeleted: true };
+    const event = { ...eventFor(), retirement: finished };
+
+    expect(await deleteSourceVault(event)).toEqual(finished);
+    expect(emulator.stats().totalCalls).toBe(0);
+  });
+
+  it('reports a source vault that is already gone as deleted', async () => {
+    seedVaults({});
+    emulator.backup.vaults.delete('legacy');
+
+    const state = await deleteSourceVault(eventFor());
+
+    expect(state).toMatchObject({ done: true, vaultDeleted: true, deleted: 0 });
+  });
+});
+
+// ------------------------------------------------------------------ error paths with aws-sdk-client-mock
+
+describe('deleteSourceVault with a mocked AWS Backup', () => {
+  // Created in beforeAll: mockClient patches BackupClient.prototype, which the emulator tests must not see.
+  let backup: AwsClientStub<BackupClient>;
+  let restoreEnv: () => void;
+  const migration: Migration = {
+    executionId: 'exec-1',
+    sourceVaultName: 'legacy',
+    sourceVaultArn: SOURCE_VAULT_ARN,
+    targetVaultName: 'legacy-encrypted',
+    targetVaultArn: TARGET_VAULT_ARN,
+    kmsKeyArn: TARGET_KEY,
+    deleteSourceVault: true,
+    dryRun: false,
+    maxConcurrentCopies: 20,
+    startedAt: NOW.toISOString(),
+    status: 'READY',
+  };
+  const event = (overrides: Partial<Migration> = {}): RetirementEvent => ({
+    migration: { ...migration, ...overrides },
+    verification: verification({ verified: 2 }),
+    planRepoint: PLANS_REPOINTED,
+    retirement: null,
+  });
+
+  beforeAll(() => {
+    backup = mockClient(BackupClient);
+  });
+
+  beforeEach(() => {
+    backup.reset();
+    resetClients();
+    restoreEnv = withEnv({ ALLOW_SOURCE_DELETION: 'true' });
+    backup
+      .on(DescribeBackupVaultCommand)
+      .resolves({ BackupVaultName: 'legacy', Locked: false, NumberOfRecoveryPoints: 2 });
+  });
+
+  afterEach(() => {
+    restoreEnv();
+    resetClients();
+  });
+
+  afterAll(() => {
+    backup.restore();
+  });
+
+  function copyOf(source: RecoveryPointByBackupVault, copyArn: string, days = 35): CopyReadBack {
+    return {
+      RecoveryPointArn: copyArn,
+      Status: 'COMPLETED',
+      CreationDate: source.CreationDate,
+      Lifecycle: { DeleteAfterDays: days },
+      CalculatedLifecycle: { DeleteAt: new Date(source.CreationDate!.getTime() + days * DAY_MS) },
+    };
+  }
+
+  it('reads every page of COMPLETED copy jobs into the target before deciding', async () => {
+    const source = sourceRecoveryPoint({ RecoveryPointArn: ebs('late') });
+    backup.on(ListRecoveryPointsByBackupVaultCommand).resolves({ RecoveryPoints: [source] });
+    backup
+      .on(ListCopyJobsCommand)
+      .resolvesOnce({
+        CopyJobs: [
+          {
+            State: 'COMPLETED',
+            SourceRecoveryPointArn: ebs('other'),
+            DestinationRecoveryPointArn: ebs('o1'),
+          },
+        ],
+        NextToken: 'page-2',
+      })
+      .resolvesOnce({
+        CopyJobs: [
+          { State: 'COMPLETED', SourceRecoveryPointArn: ebs('late'), DestinationRecoveryPointArn: ebs('c1') },
+        ],
+      });
+    backup
+      .on(DescribeRecoveryPointCommand, { BackupVaultName: 'legacy-encrypted' })
+      .resolves(copyOf(source, ebs('c1')));
+    backup.on(DeleteRecoveryPointCommand).resolves({});
+
+    const state = await deleteSourceVault(event(), NOW);
+
+    const listCalls = backup.commandCalls(ListCopyJobsCommand).map((call) => call.args[0].input);
+    expect(listCalls).toEqual([
+      { ByDestinationVaultArn: TARGET_VAULT_ARN, ByState: 'COMPLETED', MaxResults: 1000 },
+      {
+        ByDestinationVaultArn: TARGET_VAULT_ARN,
+        ByState: 'COMPLETED',
+        MaxResults: 1000,
+        NextToken: 'page-2',
+      },
+    ]);
+    expect(backup.commandCalls(DeleteRecoveryPointCommand).map((call) => call.args[0].input)).toEqual([
+      { BackupVaultName: 'legacy', RecoveryPointArn: ebs('late') },
+    ]);
+    expect(state).toMatchObject({
+      pending: [ebs('late')],
+      awaitingConfirmation: 1,
+      listingDone: true,
+      done: false,
+    });
+    expect(state.waitSeconds).toBe(60);
+  });
+
+  it('names legal hold and vault lock refusals of DeleteRecoveryPoint and keeps the vault', async () => {
+    const held = sourceRecoveryPoint({ RecoveryPointArn: ebs('held') });
+    const locked = sourceRecoveryPoint({ RecoveryPointArn: ebs('locked') });
+    backup.on(ListRecoveryPointsByBackupVaultCommand).resolves({ RecoveryPoints: [held, locked] });
+    backup.on(ListCopyJobsCommand).resolves({
+      CopyJobs: [
+        {
+          State: 'COMPLETED',
+          SourceRecoveryPointArn: ebs('held'),
+          DestinationRecoveryPointArn: ebs('c-held'),
+        },
+        {
+          State: 'COMPLETED',
+          SourceRecoveryPointArn: ebs('locked'),
+          DestinationRecoveryPointArn: ebs('c-locked'),
+        },
+      ],
+    });
+    backup.on(DescribeRecoveryPointCommand).resolves(copyOf(held, ebs('c-any')));
+    backup
+      .on(DeleteRecoveryPointCommand, { RecoveryPointArn: ebs('held') })
+      .rejects(new InvalidRequestException({ message: 'Recovery point is under legal hold', $metadata: {} }));
+    backup
+      .on(DeleteRecoveryPointCommand, { RecoveryPointArn: ebs('locked') })
+      .rejects(new InvalidRequestException({ message: 'Protected by the vault lock', $metadata: {} }));
+
+    const state = await deleteSourceVault(event(), NOW);
+
+    expect(state.kept).toEqual({ LEGAL_HOLD: 1, VAULT_LOCK: 1 });
+    expect(state.done).toBe(true);
+    expect(state.vaultKeptBecause).toBe(
+      'Source vault legacy is kept: 2 recovery points kept: 1 under a legal hold, 1 protected by the vault lock.',
+    );
+    expect(backup.commandCalls(DeleteBackupVaultCommand)).toHaveLength(0);
+  });
+
+  it('keeps a source whose copy expires before it would', async () => {
+    const source = sourceRecoveryPoint();
+    backup.on(ListRecoveryPointsByBackupVaultCommand).resolves({ RecoveryPoints: [source] });
+    backup.on(ListCopyJobsCommand).resolves({
+      CopyJobs: [
+        { State: 'COMPLETED', SourceRecoveryPointArn: ebs('1'), DestinationRecoveryPointArn: ebs('c1') },
+      ],
+    });
+    backup.on(DescribeRecoveryPointCommand).resolves(copyOf(source, ebs('c1'), 7));
+
+    const state = await deleteSourceVault(event(), NOW);
+
+    expect(state.kept).toEqual({ COPY_EXPIRES_EARLIER: 1 });
+    expect(backup.commandCalls(DeleteRecoveryPointCommand)).toHaveLength(0);
+  });
+
+  it('lets a throttling error that outlasted the client retries fail the round, for the state machine to retry', async () => {
+    const source = sourceRecoveryPoint();
+    backup.on(ListRecoveryPointsByBackupVaultCommand).resolves({ RecoveryPoints: [source] });
+    backup.on(ListCopyJobsCommand).resolves({
+      CopyJobs: [
+        { State: 'COMPLETED', SourceRecoveryPointArn: ebs('1'), DestinationRecoveryPointArn: ebs('c1') },
+      ],
+    });
+    backup.on(DescribeRecoveryPointCommand).resolves(copyOf(source, ebs('c1')));
+    backup
+      .on(DeleteRecoveryPointCommand)
+      .rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $metadata: {} }));
+
+    await expect(deleteSourceVault(event(), NOW)).rejects.toMatchObject({ name: 'ThrottlingException' });
+  });
+
+  it('keeps the vault at once when DeleteBackupVault is refused for another reason than ERROR_9101', async () => {
+    backup.on(ListRecoveryPointsByBackupVaultCommand).resolves({ RecoveryPoints: [] });
+    backup
+      .on(DeleteBackupVaultCommand)
+      .rejects(
+        new InvalidRequestException({ message: 'Vault is in use', Code: 'ERROR_2000', $metadata: {} }),
+      );
+
+    const state = await deleteSourceVault(event(), NOW);
+
+    expect(state).toMatchObject({ done: true, vaultDeleted: false, vaultDeleteAttempts: 1 });
+    expect(state.vaultKeptBecause).toBe(
+      'Source vault legacy is kept: DeleteBackupVault failed (attempt 1): InvalidRequestException: Vault is in use',
+    );
+  });
+
+  it('treats a source vault answered with AccessDeniedException as gone', async () => {
+    backup
+      .on(DescribeBackupVaultCommand)
+      .rejects(
+        Object.assign(new Error('Insufficient privileges'), { name: 'AccessDeniedException', $metadata: {} }),
+      );
+
+    const state = await deleteSourceVault(
+      { ...event(), retirement: { ...initialProgress(), listingDone: true, pending: [ebs('1'), ebs('2')] } },
+      NOW,
+    );
+
+    expect(state).toMatchObject({ done: true, vaultDeleted: true, deleted: 2, pending: [] });
+  });
+
+  describe('retiring with an expiry instead of deleting (UpdateRecoveryPointLifecycle)', () => {
+    it('sets each verified recovery point to expire after N days, counts it, and keeps the vault', async () => {
+      const longLived = sourceRecoveryPoint({
+        RecoveryPointArn: ebs('long'),
+        CreationDate: daysBefore(NOW, 10),
+        Lifecycle: { DeleteAfterDays: 365 },
+        CalculatedLifecycle: { DeleteAt: new Date(daysBefore(NOW, 10).getTime() + 365 * DAY_MS) },
+      });
+      const soonGone = sourceRecoveryPoint({ RecoveryPointArn: ebs('soon') });
+      const refused = sourceRecoveryPoint({
+        RecoveryPointArn: ebs('refused'),
+        Lifecycle: { DeleteAfterDays: 365 },
+        CalculatedLifecycle: { DeleteAt: new Date(daysBefore(NOW, 10).getTime() + 365 * DAY_MS) },
+      });
+      const unverified = sourceRecoveryPoint({ RecoveryPointArn: ebs('unverified') });
+      backup
+        .on(ListRecoveryPointsByBackupVaultCommand)
+        .resolves({ RecoveryPoints: [longLived, soonGone, refused, unverified] });
+      backup.on(ListCopyJobsCommand).resolves({
+        CopyJobs: ['long', 'soon', 'refused'].map((id) => ({
+          State: 'COMPLETED' as const,
+          SourceRecoveryPointArn: ebs(id),
+          DestinationRecoveryPointArn: ebs(`c-${id}`),
+        })),
+      });
+      backup.on(DescribeRecoveryPointCommand).callsFake((input: { RecoveryPointArn: string }) => ({
+        RecoveryPointArn: input.RecoveryPointArn,
+        Status: 'COMPLETED',
+        CreationDate: daysBefore(NOW, 10),
+      }));
+      backup.on(UpdateRecoveryPointLifecycleCommand, { RecoveryPointArn: ebs('long') }).resolves({
+        CalculatedLifecycle: { DeleteAt: new Date(daysBefore(NOW, 10).getTime() + 40 * DAY_MS) },
+      });
+      backup
+        .on(UpdateRecoveryPointLifecycleCommand, { RecoveryPointArn: ebs('refused') })
+        .rejects(new InvalidParameterValueException({ message: 'Lifecycle not allowed', $metadata: {} }));
+
+      const state = await deleteSourceVault(event({ retireAfterDays: 30 }), NOW);
+
+      expect(
+        backup.commandCalls(UpdateRecoveryPointLifecycleCommand).map((call) => call.args[0].input),
+      ).toEqual([
+        { BackupVaultName: 'legacy', RecoveryPointArn: ebs('long'), Lifecycle: { DeleteAfterDays: 40 } },
+        { BackupVaultName: 'legacy', RecoveryPointArn: ebs('refused'), Lifecycle: { DeleteAfterDays: 40 } },
+      ]);
+      expect(state.retiredWithExpiry).toBe(2);
+      expect(state.deleted).toBe(0);
+      expect(state.kept).toEqual({ LIFECYCLE_UPDATE_REFUSED: 1, NO_VERIFIED_COPY: 1 });
+      expect(state.done).toBe(true);
+      expect(state.vaultDeleted).toBe(false);
+      expect(state.vaultKeptBecause).toMatch(
+        /^Verified source recovery points were set to expire within 30 days/,
+      );
+      expect(backup.commandCalls(DeleteRecoveryPointCommand)).toHaveLength(0);
+      expect(backup.commandCalls(DeleteBackupVaultCommand)).toHaveLength(0);
+    });
+
+    it('keeps a recovery point when AWS reports an expiry later than the one asked for', async () => {
+      const source = sourceRecoveryPoint({
+        Lifecycle: { DeleteAfterDays: 365 },
+        CalculatedLifecycle: { DeleteAt: new Date(daysBefore(NOW, 10).getTime() + 365 * DAY_MS) },
+      });
+      backup.on(ListRecoveryPointsByBackupVaultCommand).resolves({ RecoveryPoints: [source] });
+      backup.on(ListCopyJobsCommand).resolves({
+        CopyJobs: [
+          { State: 'COMPLETED', SourceRecoveryPointArn: ebs('1'), DestinationRecoveryPointArn: ebs('c1') },
+        ],
+      });
+      backup.on(DescribeRecoveryPointCommand).resolves({ RecoveryPointArn: ebs('c1'), Status: 'COMPLETED' });
+      backup
+        .on(UpdateRecoveryPointLifecycleCommand)
+        .resolves({ CalculatedLifecycle: source.CalculatedLifecycle });
+
+      const state = await deleteSourceVault(event({ retireAfterDays: 30 }), NOW);
+
+      expect(state.retiredWithExpiry).toBe(0);
+      expect(state.kept).toEqual({ LIFECYCLE_UPDATE_REFUSED: 1 });
+    });
+  });
+
+  it('refuses with DeletionNotAllowed for a dry run without calling AWS', async () => {
+    await expect(deleteSourceVault(event({ dryRun: true }), NOW)).rejects.toMatchObject({
+      name: 'DeletionNotAllowed',
+    });
+    expect(backup.calls()).toHaveLength(0);
+  });
+
+  it('counts a recovery point already gone when DeleteRecoveryPoint is called as deleted', async () => {
+    const source = sourceRecoveryPoint();
+    backup.on(ListRecoveryPointsByBackupVaultCommand).resolves({ RecoveryPoints: [source] });
+    backup.on(ListCopyJobsCommand).resolves({
+      CopyJobs: [
+        { State: 'COMPLETED', SourceRecoveryPointArn: ebs('1'), DestinationRecoveryPointArn: ebs('c1') },
+      ],
+    });
+    backup.on(DescribeRecoveryPointCommand).resolves(copyOf(source, ebs('c1')));
+    backup
+      .on(DeleteRecoveryPointCommand)
+      .rejects(new ResourceNotFoundException({ message: 'gone', $metadata: {} }));
+
+    const state = await deleteSourceVault(event(), NOW);
+
+    expect(state.deleted).toBe(1);
+    expect(state.pending).toEqual([]);
+  });
+});
