@@ -71,7 +71,8 @@ function runCli(args: string[]): Promise<{ code: number | null; stdout: string; 
     stderr += chunk.toString();
   });
   return new Promise((resolve) =>
-    child.once('exit', (code) => {
+    // 'close', not 'exit': only then has all of the child's output been read from its pipes.
+    child.once('close', (code) => {
       clearTimeout(timer);
       resolve({ code, stdout, stderr });
     }),
@@ -156,7 +157,7 @@ describe.concurrent('local/emulator/main.ts', () => {
 
   it('prints the usage and exits 0 with --help', async () => {
     const result = await runCli(['--help']);
-    expect(result.code).toBe(0);
+    expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toContain('Usage:');
     expect(result.stdout).toContain('--limit-behaviour');
   });
@@ -168,7 +169,7 @@ describe.concurrent('local/emulator/main.ts', () => {
     [['--seed', '/nonexistent/seed.json'], 'cannot read seed'],
   ])('exits 2 with an error on stderr for %j', async (args, message) => {
     const result = await runCli(args);
-    expect(result.code).toBe(2);
+    expect(result.code, result.stderr).toBe(2);
     expect(result.stderr).toContain(`error: `);
     expect(result.stderr).toContain(message);
     expect(result.stdout).toBe('');
