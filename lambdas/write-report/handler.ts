@@ -1,0 +1,288 @@
+/**
+ * Report (DESIGN step 8): whatever the execution reached, read AWS Backup (source vault, target
+ * vault, copy jobs into the target) and write the per-recovery-point report, its CSV and a summary,
+ * then return a short execution output with where they are. Failures come through here too, before
+ * the execution fails with its named error.
+ */
+import {
+  type BackupClient,
+  type CopyJob,
+  paginateListRecoveryPointsByBackupVault,
+  type RecoveryPointByBackupVault,
+} from '@aws-sdk/client-backup';
+import { z } from 'zod';
+import { backupClient } from '#shared/clients.ts';
+import { readConfig } from '#shared/config.ts';
+import type { Migration, ReportEvent, ReportResult } from '#shared/contracts.ts';
+import { describeError, isAwsError, isVaultNotFound } from '#shared/errors.ts';
+import { lambdaHandler } from '#shared/handler.ts';
+import { listCopyJobs, PAGE_SIZE } from '#shared/ledger.ts';
+import { logger } from '#shared/logger.ts';
+import { MigrationSchema, parseEvent } from '#shared/schemas.ts';
+import { classifySourceRecoveryPoints } from '../plan-migration/source-listing.ts';
+import {
+  buildRows,
+  type ClassifiedSource,
+  csvLines,
+  decideOutcome,
+  type Report,
+  reportJsonChunks,
+  reportResult,
+  summarizeRows,
+  summaryText,
+} from './report.ts';
+import { type ReportSink, reportFolder, reportSinkFromConfig } from './sink.ts';
+
+export * from './report.ts';
+export * from './sink.ts';
+
+const count = z.number().int().min(0);
+
+/** Everything is optional: a failure in Prepare leaves only `input` and `error`. */
+const ReportEventSchema = z.looseObject({
+  /** The execution's name, for reports of failures before Prepare produced `migration`. */
+  executionId: z.string().min(1).nullish(),
+  migration: MigrationSchema.nullish(),
+  input: z.unknown().optional(),
+  plan: z.unknown().optional(),
+  planRepoint: z
+    .looseObject({
+      plansExamined: count,
+      plansUpdated: count,
+      rulesRepointed: count,
+      copyActionsRepointed: count,
+      failures: z.array(
+        z.looseObject({
+          backupPlanId: z.string(),
+          backupPlanName: z.string().optional(),
+          reason: z.string(),
+        }),
+      ),
+    })
+    .nullish(),
+  verification: z
+    .looseObject({
+      done: z.boolean(),
+      missing: count,
+      verified: count,
+      sweep: count.default(0),
+      retentionShortened: count.default(0),
+    })
+    .nullish(),
+  retirement: z
+    .looseObject({
+      done: z.boolean(),
+      deleted: count,
+      retiredWithExpiry: count,
+      kept: z.record(z.string(), count),
+      keptSample: z.array(z.object({ rp: z.string(), why: z.string() })),
+      vaultDeleted: z.boolean(),
+      vaultKeptBecause: z.string().nullish(),
+    })
+    .nullish(),
+  error: z.looseObject({ Error: z.string(), Cause: z.string().nullish() }).nullish(),
+});
+
+type ParsedReportEvent = z.output<typeof ReportEventSchema>;
+
+/** What AWS Backup holds now for this migration. */
+interface AwsView {
+  sourceExists: boolean | null;
+  sources: ClassifiedSource[];
+  targetExists: boolean | null;
+  targetRecoveryPoints: RecoveryPointByBackupVault[];
+  copyJobs: CopyJob[];
+  readErrors: string[];
+}
+
+async function listVault(client: BackupClient, vaultName: string): Promise<RecoveryPointByBackupVault[]> {
+  const recoveryPoints: RecoveryPointByBackupVault[] = [];
+  const pages = paginateListRecoveryPointsByBackupVault(
+    { client, pageSize: PAGE_SIZE },
+    { BackupVaultName: vaultName, MaxResults: PAGE_SIZE },
+  );
+  for await (const page of pages) recoveryPoints.push(...(page.RecoveryPoints ?? []));
+  return recoveryPoints;
+}
+
+/**
+ * Reads the source, the target and the copy jobs into the target. Only reads, and never fails the
+ * report: a read that fails is named in `readErrors` and the report says the rows may be partial.
+ */
+async function readAws(migration: Migration, now: Date): Promise<AwsView> {
+  const client = backupClient();
+  const view: AwsView = {
+    sourceExists: null,
+    sources: [],
+    targetExists: null,
+    targetRecoveryPoints: [],
+    copyJobs: [],
+    readErrors: [],
+  };
+  try {
+    for await (const classified of classifySourceRecoveryPoints(client, {
+      sourceVaultName: migration.sourceVaultName,
+      targetKeyArn: migration.kmsKeyArn,
+      targetVaultLock: migration.targetVaultLock,
+      now,
+    })) {
+      view.sources.push(classified);
+    }
+    view.sourceExists = true;
+  } catch (error) {
+    if (isAwsError(error, 'SourceVaultNotFound')) view.sourceExists = false;
+    else view.readErrors.push(`source vault ${migration.sourceVaultName}: ${describeError(error)}`);
+  }
+  try {
+    view.targetRecoveryPoints = await listVault(client, migration.targetVaultName);
+    view.targetExists = true;
+  } catch (error) {
+    if (isVaultNotFound(error)) view.targetExists = false;
+    else view.readErrors.push(`target vault ${migration.targetVaultName}: ${describeError(error)}`);
+  }
+  if (view.targetExists !== false) {
+    try {
+      view.copyJobs = await listCopyJobs({ ByDestinationVaultArn: migration.targetVaultArn });
+    } catch (error) {
+      view.readErrors.push(`copy jobs into ${migration.targetVaultName}: ${describeError(error)}`);
+    }
+  }
+  return view;
+}
+
+const NO_AWS_VIEW: AwsView = {
+  sourceExists: null,
+  sources: [],
+  targetExists: null,
+  targetRecoveryPoints: [],
+  copyJobs: [],
+  readErrors: [],
+};
+
+/** The source vault named by a raw execution input, if it names one. */
+function inputVaultName(input: unknown): string | null {
+  if (typeof input !== 'object' || input === null) return null;
+  const name = (input as { sourceVaultName?: unknown }).sourceVaultName;
+  return typeof name === 'string' && name !== '' ? name : null;
+}
+
+function executionIdOf(event: ParsedReportEvent, now: Date): string {
+  return (
+    event.executionId ??
+    event.migration?.executionId ??
+    `report-${inputVaultName(event.input) ?? 'unknown'}-${now.toISOString().replace(/[:.]/g, '-')}`
+  );
+}
+
+/** Assembles the report from the state and the AWS view. */
+function assemble(event: ParsedReportEvent, view: AwsView, now: Date): Report {
+  const { migration } = event;
+  const rows = migration
+    ? buildRows({
+        migration,
+        sources: view.sources,
+        targetRecoveryPoints: view.targetRecoveryPoints,
+        copyJobs: view.copyJobs,
+      })
+    : [];
+  const { error, verification, retirement, planRepoint } = event;
+  return {
+    reportVersion: 1,
+    generatedAt: now.toISOString(),
+    executionId: executionIdOf(event, now),
+    outcome: decideOutcome(event),
+    sourceVault: {
+      name: migration?.sourceVaultName ?? inputVaultName(event.input),
+      arn: migration?.sourceVaultArn ?? null,
+      keyArn: migration?.sourceKeyArn ?? null,
+      exists: view.sourceExists,
+    },
+    targetVault: {
+      name: migration?.targetVaultName ?? null,
+      arn: migration?.targetVaultArn ?? null,
+      keyArn: migration?.kmsKeyArn ?? null,
+      exists: view.targetExists,
+    },
+    options: {
+      deleteSourceVault: migration?.deleteSourceVault ?? null,
+      dryRun: migration?.dryRun ?? null,
+      retireAfterDays: migration?.retireAfterDays ?? null,
+      maxConcurrentCopies: migration?.maxConcurrentCopies ?? null,
+    },
+    startedAt: migration?.startedAt ?? null,
+    counts: summarizeRows(rows, view.targetRecoveryPoints.length),
+    verification: verification
+      ? {
+          done: verification.done,
+          missing: verification.missing,
+          verified: verification.verified,
+          sweep: verification.sweep,
+          retentionShortened: verification.retentionShortened,
+        }
+      : null,
+    planRepoint: planRepoint
+      ? {
+          plansExamined: planRepoint.plansExamined,
+          plansUpdated: planRepoint.plansUpdated,
+          rulesRepointed: planRepoint.rulesRepointed,
+          copyActionsRepointed: planRepoint.copyActionsRepointed,
+          failures: planRepoint.failures.map(({ backupPlanId, backupPlanName, reason }) => ({
+            backupPlanId,
+            ...(backupPlanName === undefined ? {} : { backupPlanName }),
+            reason,
+          })),
+        }
+      : null,
+    retirement: retirement
+      ? {
+          done: retirement.done,
+          deleted: retirement.deleted,
+          retiredWithExpiry: retirement.retiredWithExpiry,
+          kept: retirement.kept,
+          keptSample: retirement.keptSample,
+          vaultDeleted: retirement.vaultDeleted,
+          ...(retirement.vaultKeptBecause ? { vaultKeptBecause: retirement.vaultKeptBecause } : {}),
+        }
+      : null,
+    plan: event.plan ?? null,
+    input: migration ? null : (event.input ?? null),
+    error: error ? { Error: error.Error, ...(error.Cause ? { Cause: error.Cause } : {}) } : null,
+    readErrors: view.readErrors,
+    recoveryPoints: rows,
+  };
+}
+
+/**
+ * Writes `<executionId>/report.json`, `report.csv` and `summary.txt` and returns the execution's
+ * short output. `now` is the time classification is judged at (the emulator's clock in local
+ * runs); `sink` defaults to the configured one (REPORT_DIR).
+ *
+ * @throws InvalidInput when the event is malformed.
+ * @throws ConfigurationError when no report destination is configured (before any AWS call).
+ */
+export async function writeReport(
+  rawEvent: unknown,
+  now = new Date(),
+  sink?: ReportSink,
+): Promise<ReportResult> {
+  const event = parseEvent(ReportEventSchema, rawEvent, 'write-report');
+  const config = readConfig();
+  const destination = sink ?? reportSinkFromConfig(config);
+  const view = event.migration ? await readAws(event.migration, now) : NO_AWS_VIEW;
+  const report = assemble(event, view, now);
+
+  const folder = reportFolder(report.executionId);
+  const json = await destination.put(`${folder}/report.json`, reportJsonChunks(report), 'application/json');
+  const csv = await destination.put(`${folder}/report.csv`, csvLines(report.recoveryPoints), 'text/csv');
+  const text = await destination.put(`${folder}/summary.txt`, [summaryText(report)], 'text/plain');
+  if (config.reportTopicArn !== undefined) {
+    logger.warn('REPORT_TOPIC_ARN is set, but the SNS notification needs @aws-sdk/client-sns: not sent', {
+      topicArn: config.reportTopicArn,
+    });
+  }
+  const result = reportResult(report, { json, csv, text });
+  logger.info('Report written', { outcome: result.outcome, counts: result.counts, location: json });
+  return result;
+}
+
+export const handler = lambdaHandler((event: ReportEvent) => writeReport(event));
