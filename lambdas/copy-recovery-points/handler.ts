@@ -14,6 +14,7 @@ import {
 import { z } from 'zod';
 import { type Classification, classifyRecoveryPoint } from '#shared/classify.ts';
 import { backupClient } from '#shared/clients.ts';
+import { currentTime } from '#shared/clock.ts';
 import { readConfig, required } from '#shared/config.ts';
 import type { CopyEvent, CopyState, InFlightCopy, Migration } from '#shared/contracts.ts';
 import { describeError, isAwsError } from '#shared/errors.ts';
@@ -40,8 +41,9 @@ import {
 
 const CopyEventSchema = z.looseObject({
   migration: MigrationSchema,
-  copy: z.looseObject({ sweep: z.number().int().min(0) }).nullish(),
+  copy: z.looseObject({ sweep: z.number().int().min(-1) }).nullish(),
   sweep: z.number().int().min(0).optional(),
+  executionName: z.string().optional(),
 });
 
 /** At most this many pages of the source are open at once: the current one and a look-ahead. */
@@ -391,7 +393,8 @@ class Round {
 
 /** State for this round: the carried one, or a fresh sweep (keeping the running totals). */
 function roundState(event: CopyEvent): CopyState {
-  const previous = event.copy ?? undefined;
+  // The state machine seeds the loop with a placeholder ({ sweep: -1 }): only a full state carries on.
+  const previous = event.copy && Array.isArray(event.copy.inFlight) ? event.copy : undefined;
   const sweep = event.sweep ?? previous?.sweep ?? 0;
   if (previous && previous.sweep === sweep) return structuredClone(previous);
   const fresh = initialCopyState(sweep);
@@ -399,11 +402,22 @@ function roundState(event: CopyEvent): CopyState {
     fresh.counters = { ...previous.counters };
     fresh.failureSample = [...previous.failureSample];
     fresh.meanCopySeconds = previous.meanCopySeconds;
+    fresh.execution = previous.execution;
+    fresh.roundsThisExecution = previous.roundsThisExecution;
   }
   return fresh;
 }
 
-export async function copyRecoveryPoints(event: CopyEvent, now = new Date()): Promise<CopyState> {
+/**
+ * Rounds one execution runs before it continues in a child execution: about 9 history events a
+ * round keeps the pump's share well under the 25,000-event limit.
+ */
+export function roundsPerExecution(): number {
+  const configured = Number(process.env.MAX_ROUNDS_PER_EXECUTION ?? 1500);
+  return Number.isInteger(configured) && configured > 0 ? configured : 1500;
+}
+
+export async function copyRecoveryPoints(event: CopyEvent, now = currentTime()): Promise<CopyState> {
   const { migration } = parseEvent(CopyEventSchema, event, 'copy-recovery-points') as CopyEvent;
   const config = readConfig();
   const copyRoleArn = required(config.copyRoleArn, 'COPY_ROLE_ARN');
@@ -414,6 +428,12 @@ export async function copyRecoveryPoints(event: CopyEvent, now = new Date()): Pr
   await round.startRetries();
   await round.startFromListing();
   const state = round.finish();
+  if (event.executionName && state.execution !== event.executionName) {
+    state.execution = event.executionName;
+    state.roundsThisExecution = 0;
+  }
+  state.roundsThisExecution++;
+  state.continueAsNew = !state.done && state.roundsThisExecution >= roundsPerExecution();
   logger.info('copy round', {
     counters: state.counters,
     inFlight: state.inFlight.length,

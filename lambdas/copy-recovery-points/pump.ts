@@ -138,6 +138,8 @@ export function initialCopyState(sweep: number): CopyState {
     meanCopySeconds: INITIAL_MEAN_COPY_SECONDS,
     waitSeconds: 0,
     done: false,
+    roundsThisExecution: 0,
+    continueAsNew: false,
   };
 }
 

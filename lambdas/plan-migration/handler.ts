@@ -3,6 +3,7 @@
  * plans, notifications, access policy) and estimate the copy volume. Only reads: it never calls a
  * mutating AWS Backup operation, so it is safe on any vault at any time.
  */
+
 import {
   type BackupClient,
   type BackupPlan,
@@ -13,6 +14,7 @@ import {
 } from '@aws-sdk/client-backup';
 import { z } from 'zod';
 import { backupClient } from '#shared/clients.ts';
+import { currentTime } from '#shared/clock.ts';
 import type { MigrationEvent } from '#shared/contracts.ts';
 import { InvalidInput, isAwsError } from '#shared/errors.ts';
 import { lambdaHandler } from '#shared/handler.ts';
@@ -136,7 +138,10 @@ async function findReferences(
  * @throws InvalidInput when the event is malformed (before any AWS call).
  * @throws SourceVaultNotFound when the source vault does not exist.
  */
-export async function planMigration(event: MigrationEvent, now: Date = new Date()): Promise<MigrationPlan> {
+export async function planMigration(
+  event: MigrationEvent,
+  now: Date = currentTime(),
+): Promise<MigrationPlan> {
   const { migration } = parsePlanMigrationEvent(event);
   const client = backupClient();
   const builder = new PlanBuilder();

@@ -120,6 +120,11 @@ export interface CopyState {
   waitSeconds: number;
   /** Nothing left to start and nothing in flight: go to verification. */
   done: boolean;
+  /** The execution running the rounds, and how many it has run (history budget). */
+  execution?: string;
+  roundsThisExecution: number;
+  /** The execution's budget of rounds is spent: carry on in a child execution. */
+  continueAsNew: boolean;
 }
 
 /** Event of the pump. `copy` is absent on the first round of a migration. */
@@ -127,6 +132,8 @@ export interface CopyEvent extends MigrationEvent {
   copy?: CopyState | null;
   /** Verification asks for a new sweep by passing its number. */
   sweep?: number;
+  /** `$$.Execution.Name`, to count the rounds of each execution. */
+  executionName?: string;
 }
 
 export interface EncryptionTally {

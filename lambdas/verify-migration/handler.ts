@@ -7,6 +7,7 @@
  */
 import { z } from 'zod';
 import { classifyRecoveryPoint, isFinishedStatus } from '#shared/classify.ts';
+import { currentTime } from '#shared/clock.ts';
 import { readConfig } from '#shared/config.ts';
 import type { EncryptionTally, Migration, VerificationEvent, VerificationState } from '#shared/contracts.ts';
 import { describeActualEncryption } from '#shared/encryption.ts';
@@ -26,7 +27,7 @@ import { MigrationSchema, parseEvent } from '#shared/schemas.ts';
 const VerificationEventSchema = z.looseObject({
   migration: MigrationSchema,
   verification: z.looseObject({ cursor: z.string().nullable(), done: z.boolean() }).nullish(),
-  copy: z.looseObject({ sweep: z.number().int().min(0) }).nullish(),
+  copy: z.looseObject({ sweep: z.number().int().min(-1) }).nullish(),
 });
 
 /** Source pages verified per invocation: about 5,000 recovery points, well within a Lambda's time. */
@@ -86,7 +87,7 @@ export function judgeCopy(
 
 export async function verifyMigration(
   event: VerificationEvent,
-  now = new Date(),
+  now = currentTime(),
 ): Promise<VerificationState> {
   const parsed = parseEvent(VerificationEventSchema, event, 'verify-migration') as VerificationEvent;
   const { migration } = parsed;
