@@ -10,6 +10,7 @@ import {
   paginateListRecoveryPointsByBackupVault,
   type RecoveryPointByBackupVault,
 } from '@aws-sdk/client-backup';
+import type { SNSClient } from '@aws-sdk/client-sns';
 import { z } from 'zod';
 import { backupClient } from '#shared/clients.ts';
 import { readConfig } from '#shared/config.ts';
@@ -20,6 +21,7 @@ import { listCopyJobs, PAGE_SIZE } from '#shared/ledger.ts';
 import { logger } from '#shared/logger.ts';
 import { MigrationSchema, parseEvent } from '#shared/schemas.ts';
 import { classifySourceRecoveryPoints } from '../plan-migration/source-listing.ts';
+import { notifyReport } from './notify.ts';
 import {
   buildRows,
   type ClassifiedSource,
@@ -31,8 +33,9 @@ import {
   summarizeRows,
   summaryText,
 } from './report.ts';
-import { type ReportSink, reportFolder, reportSinkFromConfig } from './sink.ts';
+import { type ReportClients, type ReportSink, reportFolder, reportSinkFromConfig } from './sink.ts';
 
+export * from './notify.ts';
 export * from './report.ts';
 export * from './sink.ts';
 
@@ -252,10 +255,17 @@ function assemble(event: ParsedReportEvent, view: AwsView, now: Date): Report {
   };
 }
 
+/** Where the report goes and the clients to send it with; by default, as configured. */
+export interface WriteReportOptions {
+  sink?: ReportSink;
+  /** S3 for REPORT_BUCKET, SNS for REPORT_TOPIC_ARN (the shared client module has neither yet). */
+  clients?: ReportClients & { sns?: () => SNSClient };
+}
+
 /**
- * Writes `<executionId>/report.json`, `report.csv` and `summary.txt` and returns the execution's
- * short output. `now` is the time classification is judged at (the emulator's clock in local
- * runs); `sink` defaults to the configured one (REPORT_DIR).
+ * Writes `<executionId>/report.json`, `report.csv` and `summary.txt`, notifies REPORT_TOPIC_ARN
+ * when an SNS client is wired, and returns the execution's short output. `now` is the time
+ * classification is judged at (the emulator's clock in local runs).
  *
  * @throws InvalidInput when the event is malformed.
  * @throws ConfigurationError when no report destination is configured (before any AWS call).
@@ -263,26 +273,47 @@ function assemble(event: ParsedReportEvent, view: AwsView, now: Date): Report {
 export async function writeReport(
   rawEvent: unknown,
   now = new Date(),
-  sink?: ReportSink,
+  options: WriteReportOptions = {},
 ): Promise<ReportResult> {
   const event = parseEvent(ReportEventSchema, rawEvent, 'write-report');
   const config = readConfig();
-  const destination = sink ?? reportSinkFromConfig(config);
+  const destination = options.sink ?? reportSinkFromConfig(config, options.clients);
   const view = event.migration ? await readAws(event.migration, now) : NO_AWS_VIEW;
   const report = assemble(event, view, now);
+  const summary = summaryText(report);
 
   const folder = reportFolder(report.executionId);
   const json = await destination.put(`${folder}/report.json`, reportJsonChunks(report), 'application/json');
   const csv = await destination.put(`${folder}/report.csv`, csvLines(report.recoveryPoints), 'text/csv');
-  const text = await destination.put(`${folder}/summary.txt`, [summaryText(report)], 'text/plain');
-  if (config.reportTopicArn !== undefined) {
-    logger.warn('REPORT_TOPIC_ARN is set, but the SNS notification needs @aws-sdk/client-sns: not sent', {
-      topicArn: config.reportTopicArn,
-    });
-  }
+  const text = await destination.put(`${folder}/summary.txt`, [summary], 'text/plain');
   const result = reportResult(report, { json, csv, text });
+  await notify(config.reportTopicArn, options.clients?.sns, result, summary);
   logger.info('Report written', { outcome: result.outcome, counts: result.counts, location: json });
   return result;
+}
+
+/**
+ * The notification is a courtesy: the report is already stored, and failing the step now would
+ * hide the migration's own outcome behind a notification error.
+ */
+async function notify(
+  topicArn: string | undefined,
+  sns: (() => SNSClient) | undefined,
+  result: ReportResult,
+  summary: string,
+): Promise<void> {
+  if (topicArn === undefined) return;
+  if (sns === undefined) {
+    logger.warn('REPORT_TOPIC_ARN is set, but no SNS client is wired for reports: not notified', {
+      topicArn,
+    });
+    return;
+  }
+  try {
+    await notifyReport(sns(), topicArn, result, summary);
+  } catch (error) {
+    logger.error('Report notification failed', { topicArn, error: describeError(error) });
+  }
 }
 
 export const handler = lambdaHandler((event: ReportEvent) => writeReport(event));

@@ -1,9 +1,10 @@
 /**
  * Where reports go. The core writes through this interface so that the destination (a local
- * directory now, the report bucket on AWS) does not change what is written.
+ * directory, the report bucket on AWS) does not change what is written.
  */
 import { mkdir, open } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { MigratorConfig } from '#shared/config.ts';
 import { ConfigurationError } from '#shared/errors.ts';
 
@@ -54,18 +55,55 @@ export class DirectoryReportSink implements ReportSink {
 }
 
 /**
- * The sink the deployment configured. REPORT_DIR wins; REPORT_BUCKET needs an S3 sink, which waits
- * for `@aws-sdk/client-s3` to be added to the project.
+ * On AWS (REPORT_BUCKET): one object per file. The chunks are gathered into one buffer (a Buffer
+ * may be larger than a string) so that PutObject knows the length.
  */
-export function reportSinkFromConfig(config: Pick<MigratorConfig, 'reportDir' | 'reportBucket'>): ReportSink {
+export class S3ReportSink implements ReportSink {
+  constructor(
+    private readonly client: S3Client,
+    readonly bucket: string,
+  ) {}
+
+  async put(key: string, body: Iterable<string>, contentType: string): Promise<string> {
+    const buffers: Buffer[] = [];
+    for (const chunk of body) buffers.push(Buffer.from(chunk, 'utf8'));
+    await this.client.send(
+      new PutObjectCommand({
+        Bucket: this.bucket,
+        Key: key,
+        Body: Buffer.concat(buffers),
+        // Encryption is the bucket's default (the stack sets its key), not chosen here.
+        ContentType: `${contentType}; charset=utf-8`,
+      }),
+    );
+    return `s3://${this.bucket}/${key}`;
+  }
+}
+
+/** SDK clients the sinks need, built by the caller (the shared client module, or a test). */
+export interface ReportClients {
+  s3?: () => S3Client;
+}
+
+/**
+ * The sink the deployment configured: REPORT_DIR (local mode) wins, else REPORT_BUCKET.
+ * @throws ConfigurationError when neither is set, or no S3 client was given for the bucket.
+ */
+export function reportSinkFromConfig(
+  config: Pick<MigratorConfig, 'reportDir' | 'reportBucket'>,
+  clients: ReportClients = {},
+): ReportSink {
   if (config.reportDir !== undefined) {
     return new DirectoryReportSink(config.reportDir);
   }
   if (config.reportBucket !== undefined) {
-    throw new ConfigurationError(
-      `REPORT_BUCKET is set (${config.reportBucket}) but the S3 report sink is not available yet ` +
-        '(it needs @aws-sdk/client-s3); set REPORT_DIR',
-    );
+    if (clients.s3 === undefined) {
+      throw new ConfigurationError(
+        `REPORT_BUCKET is set (${config.reportBucket}) but no S3 client is wired for reports ` +
+          '(#shared/clients.ts has no s3Client() yet); set REPORT_DIR',
+      );
+    }
+    return new S3ReportSink(clients.s3(), config.reportBucket);
   }
   throw new ConfigurationError('Neither REPORT_DIR nor REPORT_BUCKET is set: the report has nowhere to go');
 }

@@ -6,6 +6,8 @@ import {
   ListCopyJobsCommand,
   ListRecoveryPointsByBackupVaultCommand,
 } from '@aws-sdk/client-backup';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { type AwsClientStub, mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DAY_MS } from '#emulator/clock.ts';
@@ -28,6 +30,7 @@ import {
   DirectoryReportSink,
   decideOutcome,
   encryptionNote,
+  notificationFor,
   pickCopyJob,
   type Report,
   type ReportRow,
@@ -35,6 +38,8 @@ import {
   reportJsonChunks,
   reportResult,
   reportSinkFromConfig,
+  S3ReportSink,
+  SUBJECT_MAX,
   summarizeRows,
   summaryText,
   toCsv,
@@ -528,11 +533,46 @@ describe('report sinks', () => {
       DirectoryReportSink,
     );
     expect(() => reportSinkFromConfig({ reportDir: undefined, reportBucket: 'reports' })).toThrow(
-      /S3 report sink is not available yet \(it needs @aws-sdk\/client-s3\)/,
+      /REPORT_BUCKET is set \(reports\) but no S3 client is wired for reports/,
     );
+    const s3 = new S3Client({ region: 'us-east-1' });
+    const bucketSink = reportSinkFromConfig(
+      { reportDir: undefined, reportBucket: 'reports' },
+      { s3: () => s3 },
+    );
+    expect(bucketSink).toBeInstanceOf(S3ReportSink);
+    expect((bucketSink as S3ReportSink).bucket).toBe('reports');
     expect(() => reportSinkFromConfig({ reportDir: undefined, reportBucket: undefined })).toThrow(
       /Neither REPORT_DIR nor REPORT_BUCKET/,
     );
+  });
+});
+
+describe('notificationFor', () => {
+  const result = reportResult(reportWith(), {
+    json: 's3://r/e/report.json',
+    csv: 's3://r/e/report.csv',
+    text: 's3://r/e/summary.txt',
+  });
+
+  it('sends the summary with where the report is, and the outcome as a filterable attribute', () => {
+    const message = notificationFor('arn:aws:sns:us-east-1:123456789012:reports', result, 'SUMMARY\n');
+    expect(message).toEqual({
+      TopicArn: 'arn:aws:sns:us-east-1:123456789012:reports',
+      Subject: 'Backup vault migration MIGRATED_SOURCE_KEPT: legacy',
+      Message: 'SUMMARY\n\nReport: s3://r/e/report.json\nCSV: s3://r/e/report.csv\n',
+      MessageAttributes: {
+        outcome: { DataType: 'String', StringValue: 'MIGRATED_SOURCE_KEPT' },
+        sourceVaultName: { DataType: 'String', StringValue: 'legacy' },
+      },
+    });
+  });
+
+  it('keeps the subject within what SNS accepts', () => {
+    const long = { ...result, sourceVaultName: `${'v'.repeat(120)}\nx` };
+    const subject = notificationFor('arn:aws:sns:us-east-1:123456789012:t', long, '').Subject ?? '';
+    expect(subject).toHaveLength(SUBJECT_MAX);
+    expect(subject).not.toMatch(/\n/);
   });
 });
 
@@ -835,6 +875,59 @@ describe('writeReport against the emulator', () => {
     expect(calls.ListCopyJobs).toBeGreaterThanOrEqual(2);
     expect(emulator.stats().injected.throttles).toBeGreaterThan(0);
   }, 20_000);
+
+  it('stores the report in the bucket and notifies the topic when their clients are wired', async () => {
+    seed();
+    copyAll();
+    const s3 = mockClient(S3Client);
+    const sns = mockClient(SNSClient);
+    s3.on(PutObjectCommand).resolves({});
+    sns
+      .on(PublishCommand)
+      .rejects(Object.assign(new Error('not authorized'), { name: 'AuthorizationErrorException' }));
+    const restore = withEnv({
+      REPORT_DIR: undefined,
+      REPORT_BUCKET: 'migration-reports',
+      REPORT_TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:reports',
+    });
+    try {
+      const result = await writeReport(
+        {
+          migration: migrationFor(emulator, { kmsKeyArn: keyArn }),
+          verification: verification(),
+          planRepoint,
+        },
+        emulator.clock.now(),
+        {
+          clients: {
+            s3: () => new S3Client({ region: 'us-east-1' }),
+            sns: () => new SNSClient({ region: 'us-east-1' }),
+          },
+        },
+      );
+
+      expect(result.reportLocation).toEqual({
+        json: 's3://migration-reports/test-execution/report.json',
+        csv: 's3://migration-reports/test-execution/report.csv',
+        text: 's3://migration-reports/test-execution/summary.txt',
+      });
+      const puts = s3.commandCalls(PutObjectCommand).map((call) => call.args[0].input);
+      expect(puts.map((put) => [put.Key, put.ContentType])).toEqual([
+        ['test-execution/report.json', 'application/json; charset=utf-8'],
+        ['test-execution/report.csv', 'text/csv; charset=utf-8'],
+        ['test-execution/summary.txt', 'text/plain; charset=utf-8'],
+      ]);
+      const json = JSON.parse(String(puts[0]?.Body)) as Report;
+      expect(json.recoveryPoints).toHaveLength(5);
+      // The failed notification is logged, not thrown: the report is stored and the outcome stands.
+      expect(sns.commandCalls(PublishCommand)).toHaveLength(1);
+      expect(result.outcome).toBe('MIGRATED');
+    } finally {
+      restore();
+      s3.restore();
+      sns.restore();
+    }
+  });
 
   it('refuses with ConfigurationError before any AWS call when no report destination is set', async () => {
     seed();
