@@ -4,6 +4,7 @@
  * machine calls it again after `waitSeconds` until `done`.
  */
 import { z } from 'zod';
+import { currentTime } from '#shared/clock.ts';
 import { readConfig } from '#shared/config.ts';
 import type { RetirementEvent } from '#shared/contracts.ts';
 import { DeletionNotAllowed } from '#shared/errors.ts';
@@ -83,7 +84,10 @@ function resume(previous: ParsedRetirement): RetirementProgress {
  * malformed event and `DeletionNotAllowed` when the migration or the deployment does not allow
  * deleting, both before any AWS call.
  */
-export async function deleteSourceVault(rawEvent: unknown, now = new Date()): Promise<RetirementProgress> {
+export async function deleteSourceVault(
+  rawEvent: unknown,
+  now: Date = currentTime(),
+): Promise<RetirementProgress> {
   const event = parseEvent(RetirementEventSchema, rawEvent, 'delete-source-vault');
   const refusal = deletionRefusal(event.migration, readConfig().allowSourceDeletion);
   if (refusal !== null) {

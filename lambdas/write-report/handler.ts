@@ -13,6 +13,7 @@ import {
 import type { SNSClient } from '@aws-sdk/client-sns';
 import { z } from 'zod';
 import { backupClient } from '#shared/clients.ts';
+import { currentTime } from '#shared/clock.ts';
 import { readConfig } from '#shared/config.ts';
 import type { Migration, ReportEvent, ReportResult } from '#shared/contracts.ts';
 import { describeError, isAwsError, isVaultNotFound } from '#shared/errors.ts';
@@ -28,6 +29,7 @@ import {
   csvLines,
   decideOutcome,
   type Report,
+  readableCause,
   reportJsonChunks,
   reportResult,
   summarizeRows,
@@ -249,7 +251,9 @@ function assemble(event: ParsedReportEvent, view: AwsView, now: Date): Report {
       : null,
     plan: event.plan ?? null,
     input: migration ? null : (event.input ?? null),
-    error: error ? { Error: error.Error, ...(error.Cause ? { Cause: error.Cause } : {}) } : null,
+    error: error
+      ? { Error: error.Error, ...(error.Cause ? { Cause: readableCause(error.Cause) } : {}) }
+      : null,
     readErrors: view.readErrors,
     recoveryPoints: rows,
   };
@@ -272,7 +276,7 @@ export interface WriteReportOptions {
  */
 export async function writeReport(
   rawEvent: unknown,
-  now = new Date(),
+  now: Date = currentTime(),
   options: WriteReportOptions = {},
 ): Promise<ReportResult> {
   const event = parseEvent(ReportEventSchema, rawEvent, 'write-report');

@@ -697,6 +697,22 @@ export function headline(
   return text.length > HEADLINE_MAX ? `${text.slice(0, HEADLINE_MAX - 3)}...` : text;
 }
 
+/**
+ * A Catch hands a Lambda failure over as `Cause` = the Lambda's JSON error (`errorType`,
+ * `errorMessage`, `trace`); the message is what a reader needs. Any other cause is kept as is.
+ */
+export function readableCause(cause: string): string {
+  try {
+    const parsed = JSON.parse(cause) as { errorMessage?: unknown };
+    if (typeof parsed === 'object' && parsed !== null && typeof parsed.errorMessage === 'string') {
+      return parsed.errorMessage;
+    }
+  } catch {
+    // Not JSON: a Step Functions or service cause, already readable.
+  }
+  return cause;
+}
+
 /** Longest error Cause carried in the execution output (the report file has it whole). */
 export const CAUSE_MAX = 1000;
 

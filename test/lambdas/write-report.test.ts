@@ -34,6 +34,7 @@ import {
   pickCopyJob,
   type Report,
   type ReportRow,
+  readableCause,
   reportFolder,
   reportJsonChunks,
   reportResult,
@@ -469,6 +470,17 @@ describe('summaryText, headline and the execution output', () => {
     expect(text).toContain('Source vault: kept (deleteSourceVault was not asked).');
   });
 
+  it("reads a Lambda error's message out of the Cause a Catch passes, and keeps other causes", () => {
+    const lambdaCause = JSON.stringify({
+      errorType: 'DeletionNotAllowed',
+      errorMessage: 'This deployment does not allow deleting source vaults',
+      trace: ['at deleteSourceVault (handler.ts:1:1)'],
+    });
+    expect(readableCause(lambdaCause)).toBe('This deployment does not allow deleting source vaults');
+    expect(readableCause('States.Timeout after 900 s')).toBe('States.Timeout after 900 s');
+    expect(readableCause('{"other":1}')).toBe('{"other":1}');
+  });
+
   it('keeps the execution output under 4 KiB, cutting a long error cause', () => {
     const report = reportWith({
       outcome: 'FAILED',
@@ -792,7 +804,15 @@ describe('writeReport against the emulator', () => {
     const event = {
       executionId: 'exec-failed',
       input: { sourceVaultName: 'missing-vault' },
-      error: { Error: 'SourceVaultNotFound', Cause: 'Backup vault missing-vault does not exist' },
+      // As a Catch passes a Lambda failure: the Lambda's error object as JSON.
+      error: {
+        Error: 'SourceVaultNotFound',
+        Cause: JSON.stringify({
+          errorType: 'SourceVaultNotFound',
+          errorMessage: 'Backup vault missing-vault does not exist',
+          trace: [],
+        }),
+      },
     };
 
     const result = await writeReport(event, emulator.clock.now());
