@@ -46,8 +46,17 @@ const CopyEventSchema = z.looseObject({
   executionName: z.string().optional(),
 });
 
-/** At most this many pages of the source are open at once: the current one and a look-ahead. */
-const MAX_OPEN_PAGES = 2;
+/**
+ * Entries per page of the source: enough distinct resources to keep every slot busy (four per
+ * slot, and two pages open), small enough that re-reading the open pages each round stays cheap.
+ */
+export function pageSizeFor(migration: Pick<Migration, 'maxConcurrentCopies'>): number {
+  return Math.min(1000, Math.max(100, 4 * migration.maxConcurrentCopies));
+}
+
+/** At most this many pages of the source are open at once: the oldest unfinished one and two look-aheads, so that a few
+ * recovery points waiting for their resource do not leave slots idle. */
+const MAX_OPEN_PAGES = 3;
 
 type StartResult = 'started' | 'pushed-back' | 'gone' | { permanent: string };
 
@@ -269,7 +278,11 @@ class Round {
       }
       const page = pages[index];
       if (!page) break;
-      const listing = await listSourcePage(this.migration.sourceVaultName, page.token);
+      const listing = await listSourcePage(
+        this.migration.sourceVaultName,
+        page.token,
+        pageSizeFor(this.migration),
+      );
       page.next = listing.nextToken;
       const handledSets = pages.map((open) => (open === page ? null : new HandledSet(open.done)));
       const handled = new HandledSet(page.done);
@@ -277,7 +290,8 @@ class Round {
       const pending = listing.recoveryPoints.filter(
         (rp) => rp.RecoveryPointArn && !isHandled(rp.RecoveryPointArn),
       );
-      await this.handlePending(pending, handled);
+      await this.handlePending(pending, handled, page.checked !== true);
+      page.checked = true;
       page.done = handled.encode();
       const complete = listing.recoveryPoints.every(
         (rp) => !rp.RecoveryPointArn || isHandled(rp.RecoveryPointArn),
@@ -296,7 +310,11 @@ class Round {
     this.state.counters.listed++;
   }
 
-  private async handlePending(pending: ListedRecoveryPoint[], handled: HandledSet): Promise<void> {
+  private async handlePending(
+    pending: ListedRecoveryPoint[],
+    handled: HandledSet,
+    searchTarget: boolean,
+  ): Promise<void> {
     if (pending.length === 0) return;
     const parents = await parentsInVault(this.migration.sourceVaultName, pending);
     const copyable: Array<{ recoveryPoint: ListedRecoveryPoint; lifecycle: Lifecycle | undefined }> = [];
@@ -315,10 +333,12 @@ class Round {
     const untracked = copyable.filter(
       ({ recoveryPoint }) => !this.tracked.has(recoveryPoint.RecoveryPointArn as string),
     );
-    const existing = await findCopiesInTarget(
-      this.migration.targetVaultName,
-      untracked.map(({ recoveryPoint }) => recoveryPoint),
-    );
+    const existing = searchTarget
+      ? await findCopiesInTarget(
+          this.migration.targetVaultName,
+          untracked.map(({ recoveryPoint }) => recoveryPoint),
+        )
+      : { byKey: new Map<string, ListedRecoveryPoint[]>(), complete: true, calls: 0 };
     // Two recovery points of one resource created at the same instant would share a copy key:
     // those are checked one by one through their copy jobs instead.
     const keyCounts = new Map<string, number>();

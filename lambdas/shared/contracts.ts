@@ -84,6 +84,11 @@ export interface OpenPage {
   done: string;
   /** NextToken after this page (null: it is the last page). */
   next: string | null;
+  /**
+   * Whether the target was searched for existing copies of this page's entries (once, when the page
+   * is opened: later arrivals are new backups, and idempotency tokens cover any entry that shifts in).
+   */
+  checked?: boolean;
 }
 
 export interface CopyCounters {
@@ -103,7 +108,7 @@ export interface CopyCounters {
 export interface CopyState {
   /** Which pass over the source this is (verification may ask for another). */
   sweep: number;
-  /** Pages of the source listing still open (at most two: the current one and a look-ahead). */
+  /** Pages of the source listing still open (at most three: the oldest unfinished one and look-aheads). */
   pages: OpenPage[];
   /** Whether the listing has been read to its end in this sweep. */
   listingDone: boolean;

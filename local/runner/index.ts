@@ -1,0 +1,443 @@
+/**
+ * Runs the real ASL definitions on this machine with aws-local-stepfunctions. Every Lambda Task is
+ * bound to the same handler export that deploys (middy wrapper included); `startExecution.sync:2`
+ * plays as a nested local run; Wait states advance the emulator's simulated clock (or sleep a scaled
+ * real time against an external endpoint). It counts what AWS would bill and limit: state
+ * transitions, Lambda invocations, history events and the largest state payload per execution.
+ */
+import './polyfill.ts';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Context } from 'aws-lambda';
+import { ExecutionError, StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
+import { resetClients } from '#shared/clients.ts';
+import { handler as copyRecoveryPoints } from '../../lambdas/copy-recovery-points/handler.ts';
+import { handler as createTargetVault } from '../../lambdas/create-target-vault/handler.ts';
+import { handler as deleteSourceVault } from '../../lambdas/delete-source-vault/handler.ts';
+import { handler as findVaultsToMigrate } from '../../lambdas/find-vaults-to-migrate/handler.ts';
+import { handler as planMigration } from '../../lambdas/plan-migration/handler.ts';
+import { handler as prepareMigration } from '../../lambdas/prepare-migration/handler.ts';
+import { handler as repointBackupPlans } from '../../lambdas/repoint-backup-plans/handler.ts';
+import { handler as verifyMigration } from '../../lambdas/verify-migration/handler.ts';
+import { handler as writeReport } from '../../lambdas/write-report/handler.ts';
+
+const here = dirname(fileURLToPath(import.meta.url));
+export const STATE_MACHINES_DIR = join(here, '..', '..', 'state-machines');
+
+export type StateMachineName = 'MigrateVault' | 'MigrateAllVaults';
+
+const FILES: Record<StateMachineName, string> = {
+  MigrateVault: 'migrate-vault.asl.json',
+  MigrateAllVaults: 'migrate-all-vaults.asl.json',
+};
+
+type LambdaHandler = (event: unknown, context: Context) => Promise<unknown>;
+
+/** The Lambda behind each `${...FunctionArn}` substitution: the deployed handler exports. */
+export const FUNCTIONS: Record<string, LambdaHandler> = {
+  PrepareMigrationFunctionArn: prepareMigration as LambdaHandler,
+  PlanMigrationFunctionArn: planMigration as LambdaHandler,
+  CreateTargetVaultFunctionArn: createTargetVault as LambdaHandler,
+  RepointBackupPlansFunctionArn: repointBackupPlans as LambdaHandler,
+  CopyRecoveryPointsFunctionArn: copyRecoveryPoints as LambdaHandler,
+  VerifyMigrationFunctionArn: verifyMigration as LambdaHandler,
+  DeleteSourceVaultFunctionArn: deleteSourceVault as LambdaHandler,
+  WriteReportFunctionArn: writeReport as LambdaHandler,
+  FindVaultsToMigrateFunctionArn: findVaultsToMigrate as LambdaHandler,
+};
+
+const SYNC_START_EXECUTION = 'arn:aws:states:::states:startExecution.sync:2';
+
+/** What the runner needs from the place simulated time lives. */
+export interface SimulatedTime {
+  /** Simulated now. */
+  now(): Promise<Date>;
+  /** Lets `seconds` of simulated time pass. */
+  wait(seconds: number): Promise<void>;
+}
+
+export interface RunnerOptions {
+  region?: string;
+  accountId?: string;
+  time: SimulatedTime;
+  /** Environment the Lambdas run with (their configuration), set for the duration of each run. */
+  environment?: Record<string, string>;
+  definitionsDir?: string;
+}
+
+/** Figures of one execution, as AWS would count them. */
+export interface ExecutionStats {
+  stateMachine: StateMachineName;
+  name: string;
+  status: 'SUCCEEDED' | 'FAILED';
+  stateTransitions: number;
+  lambdaInvocations: number;
+  /** Estimate of the execution's history events, with AWS's per-state event counts. */
+  historyEvents: number;
+  largestPayloadBytes: number;
+}
+
+export interface ExecutionResult {
+  name: string;
+  status: 'SUCCEEDED' | 'FAILED';
+  output?: unknown;
+  error?: string;
+  cause?: string;
+  /** This execution and every nested one, parent first. */
+  executions: ExecutionStats[];
+}
+
+/** History events AWS records per state type (entered + exited, plus a task's scheduled/started/succeeded). */
+const EVENTS_PER_STATE: Record<string, number> = {
+  Task: 5,
+  Pass: 2,
+  Choice: 2,
+  Wait: 2,
+  Succeed: 2,
+  Fail: 1,
+  Map: 4,
+  Parallel: 4,
+};
+
+export class LocalRunner {
+  readonly region: string;
+  readonly accountId: string;
+  private readonly definitions = new Map<StateMachineName, StateMachineDefinition>();
+  private readonly substitutions: Record<string, string>;
+  /** Simulated time owed by Wait states, settled before the next task runs. */
+  private pendingTime: Promise<void> = Promise.resolve();
+
+  constructor(private readonly options: RunnerOptions) {
+    this.region = options.region ?? 'us-east-1';
+    this.accountId = options.accountId ?? '123456789012';
+    this.substitutions = {
+      MigrateVaultStateMachineArn: this.stateMachineArn('MigrateVault'),
+      ...Object.fromEntries(
+        Object.keys(FUNCTIONS).map((key) => [
+          key,
+          `arn:aws:lambda:${this.region}:${this.accountId}:function:vault-migrator-${key.replace(/FunctionArn$/, '')}`,
+        ]),
+      ),
+    };
+  }
+
+  /** The same runner with another source of simulated time (tests use it to interleave events). */
+  withTime(time: SimulatedTime): LocalRunner {
+    return new LocalRunner({ ...this.options, time });
+  }
+
+  get time(): SimulatedTime {
+    return this.options.time;
+  }
+
+  stateMachineArn(name: StateMachineName): string {
+    return `arn:aws:states:${this.region}:${this.accountId}:stateMachine:${name}`;
+  }
+
+  /** The definition as it deploys: the ASL file with its `${...}` substitutions applied. */
+  definition(name: StateMachineName): StateMachineDefinition {
+    let definition = this.definitions.get(name);
+    if (!definition) {
+      const raw = readFileSync(join(this.options.definitionsDir ?? STATE_MACHINES_DIR, FILES[name]), 'utf8');
+      const substituted = raw.replace(/\$\{([A-Za-z0-9]+)\}/g, (match, key: string) => {
+        const value = this.substitutions[key];
+        if (value === undefined) throw new Error(`${FILES[name]} names an unknown substitution ${match}`);
+        return value;
+      });
+      definition = JSON.parse(substituted) as StateMachineDefinition;
+      this.definitions.set(name, definition);
+    }
+    return definition;
+  }
+
+  /** Runs an execution to its end, nested executions included. */
+  async startExecution(
+    stateMachine: StateMachineName,
+    input: unknown,
+    name?: string,
+  ): Promise<ExecutionResult> {
+    const restore = this.applyEnvironment();
+    try {
+      const executions: ExecutionStats[] = [];
+      const result = await this.run(
+        stateMachine,
+        input,
+        name ?? `local-${Date.now().toString(36)}`,
+        executions,
+      );
+      return { ...result, executions };
+    } finally {
+      restore();
+    }
+  }
+
+  private applyEnvironment(): () => void {
+    const environment = this.options.environment ?? {};
+    const saved = Object.fromEntries(Object.keys(environment).map((key) => [key, process.env[key]]));
+    Object.assign(process.env, environment);
+    resetClients();
+    return () => {
+      for (const [key, value] of Object.entries(saved)) {
+        if (value === undefined) delete process.env[key];
+        else process.env[key] = value;
+      }
+      resetClients();
+    };
+  }
+
+  private async run(
+    stateMachine: StateMachineName,
+    input: unknown,
+    name: string,
+    executions: ExecutionStats[],
+  ): Promise<Omit<ExecutionResult, 'executions'>> {
+    const definition = this.definition(stateMachine);
+    const stats: ExecutionStats = {
+      stateMachine,
+      name,
+      status: 'SUCCEEDED',
+      stateTransitions: 0,
+      lambdaInvocations: 0,
+      historyEvents: 2,
+      largestPayloadBytes: Buffer.byteLength(JSON.stringify(input)),
+    };
+    executions.push(stats);
+    const startTime = (await this.options.time.now()).toISOString();
+    const executionArn = `arn:aws:states:${this.region}:${this.accountId}:execution:${stateMachine}:${name}`;
+    const lastResults = new Map<string, unknown>();
+    const handlers = this.taskHandlers(definition, stats, lastResults, executions);
+    const waits = this.waitOverrides(definition, lastResults);
+    const machine = new StateMachine(definition, { validationOptions: { checkArn: false } });
+    const execution = machine.run(input as never, {
+      overrides: {
+        taskResourceLocalHandlers: handlers as never,
+        waitTimeOverrides: waits,
+        // Retry intervals are real time in the engine: simulated time has no use for them.
+        retryIntervalOverrides: Object.fromEntries(Object.keys(definition.States).map((state) => [state, 0])),
+      },
+      context: { Execution: { Id: executionArn, Name: name, StartTime: startTime, Input: input as never } },
+    });
+    const counting = (async () => {
+      for await (const event of execution.eventLogs) {
+        if (event.type === 'StateEntered') {
+          stats.stateTransitions++;
+          stats.historyEvents += EVENTS_PER_STATE[event.state.type] ?? 2;
+        } else if (event.type === 'StateRetried' || event.type === 'StateFailed') {
+          stats.historyEvents += 3;
+        } else if (event.type === 'MapIterationStarted' || event.type === 'MapIterationSucceeded') {
+          stats.historyEvents += 1;
+        }
+        if (event.type === 'StateExited' && event.state.output !== undefined) {
+          stats.largestPayloadBytes = Math.max(
+            stats.largestPayloadBytes,
+            Buffer.byteLength(JSON.stringify(event.state.output)),
+          );
+        }
+      }
+    })();
+    try {
+      const output = await execution.result;
+      await counting;
+      return { name, status: 'SUCCEEDED', output };
+    } catch (error) {
+      await counting.catch(() => undefined);
+      stats.status = 'FAILED';
+      const failure =
+        error instanceof ExecutionError ? (error.cause as { name?: string; message?: string }) : undefined;
+      return {
+        name,
+        status: 'FAILED',
+        error: failure?.name ?? (error as Error).name,
+        cause: failure?.message ?? (error as Error).message,
+      };
+    }
+  }
+
+  private taskHandlers(
+    definition: StateMachineDefinition,
+    stats: ExecutionStats,
+    lastResults: Map<string, unknown>,
+    executions: ExecutionStats[],
+  ) {
+    const handlers: Record<string, (input: never) => Promise<never>> = {};
+    const visit = (states: StateMachineDefinition['States']) => {
+      for (const [stateName, state] of Object.entries(states)) {
+        if (state.Type === 'Map') {
+          const processor =
+            (state as { ItemProcessor?: StateMachineDefinition; Iterator?: StateMachineDefinition })
+              .ItemProcessor ?? (state as { Iterator?: StateMachineDefinition }).Iterator;
+          if (processor) visit(processor.States);
+        }
+        if (state.Type !== 'Task') continue;
+        const resource = (state as { Resource: string }).Resource;
+        const resultPath = (state as { ResultPath?: string | null }).ResultPath ?? '$';
+        if (resource === SYNC_START_EXECUTION) {
+          handlers[stateName] = (async (request: {
+            StateMachineArn: string;
+            Name?: string;
+            Input: unknown;
+          }) => {
+            await this.pendingTime;
+            return this.nestedExecution(request, executions);
+          }) as never;
+          continue;
+        }
+        const key = Object.entries(this.substitutions).find(([, arn]) => arn === resource)?.[0];
+        const lambda = key ? FUNCTIONS[key] : undefined;
+        if (!lambda) throw new Error(`Task "${stateName}" names ${resource}, which no local handler serves`);
+        handlers[stateName] = (async (event: unknown) => {
+          await this.pendingTime;
+          stats.lambdaInvocations++;
+          const now = await this.options.time.now();
+          process.env.VAULT_MIGRATOR_CLOCK_OFFSET_MS = String(now.getTime() - Date.now());
+          try {
+            const result = await lambda(event, lambdaContext(key as string));
+            lastResults.set(resultPath, result);
+            return result;
+          } catch (error) {
+            // As Lambda reports it: the error's name as errorType, a JSON cause.
+            const failure = new Error(
+              JSON.stringify({ errorType: (error as Error).name, errorMessage: (error as Error).message }),
+            );
+            failure.name = (error as Error).name || 'Error';
+            throw failure;
+          }
+        }) as never;
+      }
+    };
+    visit(definition.States);
+    return handlers;
+  }
+
+  private async nestedExecution(
+    request: { StateMachineArn: string; Name?: string; Input: unknown },
+    executions: ExecutionStats[],
+  ) {
+    const target = (Object.keys(FILES) as StateMachineName[]).find(
+      (name) => this.stateMachineArn(name) === request.StateMachineArn,
+    );
+    if (!target)
+      throw Object.assign(new Error(`No local state machine ${request.StateMachineArn}`), {
+        name: 'StateMachineDoesNotExist',
+      });
+    const name = request.Name ?? `nested-${Date.now().toString(36)}`;
+    const result = await this.run(target, request.Input, name, executions);
+    const executionArn = `arn:aws:states:${this.region}:${this.accountId}:execution:${target}:${name}`;
+    if (result.status === 'SUCCEEDED') {
+      return { ExecutionArn: executionArn, Name: name, Status: 'SUCCEEDED', Output: result.output } as never;
+    }
+    const failure = new Error(
+      JSON.stringify({
+        ExecutionArn: executionArn,
+        Name: name,
+        Status: 'FAILED',
+        Error: result.error,
+        Cause: result.cause,
+      }),
+    );
+    failure.name = 'States.TaskFailed';
+    throw failure;
+  }
+
+  /**
+   * Wait states: the engine asks for the wait length when it enters the state; the answer comes
+   * from the result the preceding task wrote at the path the Wait reads (`$.copy.waitSeconds` is
+   * the copy pump's `waitSeconds`), and simulated time moves by it before the engine goes on.
+   */
+  private waitOverrides(definition: StateMachineDefinition, lastResults: Map<string, unknown>) {
+    const waitStates = new Map<string, { Seconds?: number; SecondsPath?: string }>();
+    for (const [stateName, state] of Object.entries(definition.States)) {
+      if (state.Type === 'Wait')
+        waitStates.set(stateName, state as { Seconds?: number; SecondsPath?: string });
+    }
+    const time = this.options.time;
+    const owe = (seconds: number) => {
+      this.pendingTime = this.pendingTime.then(() => time.wait(seconds));
+    };
+    return new Proxy({} as Record<string, number>, {
+      get(_target, property) {
+        const state = typeof property === 'string' ? waitStates.get(property) : undefined;
+        if (!state) return undefined;
+        const seconds = state.Seconds ?? secondsAt(state.SecondsPath ?? '', lastResults);
+        owe(seconds);
+        return 0;
+      },
+      has(_target, property) {
+        return typeof property === 'string' && waitStates.has(property);
+      },
+    });
+  }
+}
+
+/** Reads `$.a.b` from the last result a task wrote at `$.a`. */
+function secondsAt(path: string, lastResults: Map<string, unknown>): number {
+  const parts = path.replace(/^\$\./, '').split('.');
+  for (let split = parts.length - 1; split >= 1; split--) {
+    const prefix = `$.${parts.slice(0, split).join('.')}`;
+    if (!lastResults.has(prefix)) continue;
+    let value: unknown = lastResults.get(prefix);
+    for (const part of parts.slice(split)) value = (value as Record<string, unknown> | undefined)?.[part];
+    if (typeof value === 'number' && Number.isFinite(value) && value >= 0) return value;
+  }
+  throw new Error(`Wait reads ${path}, which no task result provides`);
+}
+
+function lambdaContext(functionKey: string): Context {
+  const functionName = `vault-migrator-${functionKey.replace(/FunctionArn$/, '')}`;
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:us-east-1:123456789012:function:${functionName}`,
+    memoryLimitInMB: '1024',
+    awsRequestId: crypto.randomUUID(),
+    logGroupName: `/aws/lambda/${functionName}`,
+    logStreamName: 'local',
+    getRemainingTimeInMillis: () => 900_000,
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}
+
+/** Simulated time kept by an emulator in this process. */
+export function emulatorTime(emulator: {
+  clock: { now(): Date };
+  advance(ms: number): unknown;
+}): SimulatedTime {
+  return {
+    now: async () => emulator.clock.now(),
+    wait: async (seconds) => {
+      emulator.advance(seconds * 1000);
+    },
+  };
+}
+
+/**
+ * Time against an endpoint in another process: the emulator's control API when it has one, else
+ * real time scaled by `waitScale` (wall seconds per simulated second).
+ */
+export function endpointTime(endpoint: string, waitScale = 1): SimulatedTime {
+  const control = async (path: string, body?: unknown) => {
+    try {
+      const response = await fetch(`${endpoint}/_emulator/${path}`, {
+        method: body === undefined ? 'GET' : 'POST',
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      return response.ok ? ((await response.json()) as { now?: number }) : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+  return {
+    now: async () => {
+      const clock = await control('clock');
+      return typeof clock?.now === 'number' ? new Date(clock.now * 1000) : new Date();
+    },
+    wait: async (seconds) => {
+      const advanced = await control('clock/advance', { ms: seconds * 1000 });
+      if (!advanced) await new Promise((resolve) => setTimeout(resolve, seconds * 1000 * waitScale));
+    },
+  };
+}
