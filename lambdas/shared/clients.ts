@@ -1,5 +1,7 @@
 import { BackupClient } from '@aws-sdk/client-backup';
 import { KMSClient } from '@aws-sdk/client-kms';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SNSClient } from '@aws-sdk/client-sns';
 import { ConfiguredRetryStrategy } from '@smithy/util-retry';
 
 /**
@@ -20,6 +22,8 @@ function retryStrategy(): ConfiguredRetryStrategy {
 
 let backup: BackupClient | undefined;
 let kms: KMSClient | undefined;
+let s3: S3Client | undefined;
+let sns: SNSClient | undefined;
 
 export function backupClient(): BackupClient {
   backup ??= new BackupClient({ retryStrategy: retryStrategy() });
@@ -31,10 +35,23 @@ export function kmsClient(): KMSClient {
   return kms;
 }
 
+/** For the report bucket. */
+export function s3Client(): S3Client {
+  s3 ??= new S3Client({ retryStrategy: retryStrategy() });
+  return s3;
+}
+
+/** For the report notification. */
+export function snsClient(): SNSClient {
+  sns ??= new SNSClient({ retryStrategy: retryStrategy() });
+  return sns;
+}
+
 /** Drops the clients so the next use builds them from the current environment (local runs, tests). */
 export function resetClients(): void {
-  backup?.destroy();
-  kms?.destroy();
+  for (const client of [backup, kms, s3, sns]) client?.destroy();
   backup = undefined;
   kms = undefined;
+  s3 = undefined;
+  sns = undefined;
 }

@@ -12,7 +12,7 @@ import {
 } from '@aws-sdk/client-backup';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import { z } from 'zod';
-import { backupClient } from '#shared/clients.ts';
+import { backupClient, s3Client, snsClient } from '#shared/clients.ts';
 import { currentTime } from '#shared/clock.ts';
 import { readConfig } from '#shared/config.ts';
 import type { Migration, ReportEvent, ReportResult } from '#shared/contracts.ts';
@@ -262,7 +262,7 @@ function assemble(event: ParsedReportEvent, view: AwsView, now: Date): Report {
 /** Where the report goes and the clients to send it with; by default, as configured. */
 export interface WriteReportOptions {
   sink?: ReportSink;
-  /** S3 for REPORT_BUCKET, SNS for REPORT_TOPIC_ARN (the shared client module has neither yet). */
+  /** S3 for REPORT_BUCKET, SNS for REPORT_TOPIC_ARN (the handler passes the shared clients). */
   clients?: ReportClients & { sns?: () => SNSClient };
 }
 
@@ -320,4 +320,7 @@ async function notify(
   }
 }
 
-export const handler = lambdaHandler((event: ReportEvent) => writeReport(event));
+/** What deploys: reports to REPORT_DIR or the REPORT_BUCKET, notifying REPORT_TOPIC_ARN. */
+export const handler = lambdaHandler((event: ReportEvent) =>
+  writeReport(event, currentTime(), { clients: { s3: s3Client, sns: snsClient } }),
+);

@@ -99,8 +99,7 @@ export function reportSinkFromConfig(
   if (config.reportBucket !== undefined) {
     if (clients.s3 === undefined) {
       throw new ConfigurationError(
-        `REPORT_BUCKET is set (${config.reportBucket}) but no S3 client is wired for reports ` +
-          '(#shared/clients.ts has no s3Client() yet); set REPORT_DIR',
+        `REPORT_BUCKET is set (${config.reportBucket}) but no S3 client was given to the report sink`,
       );
     }
     return new S3ReportSink(clients.s3(), config.reportBucket);

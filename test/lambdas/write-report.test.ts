@@ -545,7 +545,7 @@ describe('report sinks', () => {
       DirectoryReportSink,
     );
     expect(() => reportSinkFromConfig({ reportDir: undefined, reportBucket: 'reports' })).toThrow(
-      /REPORT_BUCKET is set \(reports\) but no S3 client is wired for reports/,
+      /REPORT_BUCKET is set \(reports\) but no S3 client was given to the report sink/,
     );
     const s3 = new S3Client({ region: 'us-east-1' });
     const bucketSink = reportSinkFromConfig(
