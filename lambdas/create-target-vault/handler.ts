@@ -7,14 +7,12 @@ import { createHash } from 'node:crypto';
 import {
   type BackupVaultEvent,
   CreateBackupVaultCommand,
-  DescribeBackupVaultCommand,
   type DescribeBackupVaultCommandOutput,
   GetBackupVaultAccessPolicyCommand,
   GetBackupVaultNotificationsCommand,
   PutBackupVaultAccessPolicyCommand,
   PutBackupVaultLockConfigurationCommand,
   PutBackupVaultNotificationsCommand,
-  paginateListTags,
   TagResourceCommand,
 } from '@aws-sdk/client-backup';
 import { z } from 'zod';
@@ -24,7 +22,6 @@ import { sameKmsKey } from '#shared/encryption.ts';
 import {
   InvalidInput,
   isAwsError,
-  isVaultNotFound,
   SourceVaultNotFound,
   TargetVaultConflict,
   TargetVaultNotVerified,
@@ -32,6 +29,7 @@ import {
 import { lambdaHandler } from '#shared/handler.ts';
 import { VAULT_NAME_PATTERN } from '#shared/input.ts';
 import { logger } from '#shared/logger.ts';
+import { describeVault, listVaultTags } from '#shared/vaults.ts';
 import { CREATED_BY_TAG, CREATED_BY_VALUE, MAX_VAULT_TAGS, SOURCE_VAULT_TAG } from './tags.ts';
 
 /** Largest page ListTags serves. */
@@ -211,15 +209,6 @@ function parseMigrationEvent(event: MigrationEvent): Migration {
   return event.migration;
 }
 
-async function describeVault(name: string): Promise<VaultDescription | undefined> {
-  try {
-    return await backupClient().send(new DescribeBackupVaultCommand({ BackupVaultName: name }));
-  } catch (error) {
-    if (isVaultNotFound(error)) return undefined;
-    throw error;
-  }
-}
-
 /** Creates the vault; false when it already exists. */
 async function createVault(migration: Migration, creatorRequestId: string): Promise<boolean> {
   try {
@@ -246,21 +235,10 @@ async function readBack(name: string, delaysMs: readonly number[]): Promise<Vaul
   }
 }
 
-async function listTags(resourceArn: string, pageSize: number): Promise<Record<string, string>> {
-  const tags: Record<string, string> = {};
-  for await (const page of paginateListTags(
-    { client: backupClient(), pageSize },
-    { ResourceArn: resourceArn },
-  )) {
-    Object.assign(tags, page.Tags);
-  }
-  return tags;
-}
-
 async function carryTags(migration: Migration, targetVaultArn: string, pageSize: number): Promise<number> {
   const [sourceTags, targetTags] = await Promise.all([
-    listTags(migration.sourceVaultArn, pageSize),
-    listTags(targetVaultArn, pageSize),
+    listVaultTags(migration.sourceVaultArn, pageSize),
+    listVaultTags(targetVaultArn, pageSize),
   ]);
   const plan = planTargetTags(sourceTags, targetTags, migration.sourceVaultName);
   if (plan.dropped.length > 0) {

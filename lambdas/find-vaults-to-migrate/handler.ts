@@ -5,11 +5,7 @@
  * Backup quota), so the whole answer fits in the state.
  */
 import { createHash } from 'node:crypto';
-import {
-  type BackupVaultListMember,
-  paginateListBackupVaults,
-  paginateListTags,
-} from '@aws-sdk/client-backup';
+import { type BackupVaultListMember, paginateListBackupVaults } from '@aws-sdk/client-backup';
 import { DescribeKeyCommand } from '@aws-sdk/client-kms';
 import { backupClient, kmsClient } from '#shared/clients.ts';
 import { readConfig } from '#shared/config.ts';
@@ -23,6 +19,7 @@ import {
   parseMigrateAllVaultsInput,
 } from '#shared/input.ts';
 import { logger } from '#shared/logger.ts';
+import { listVaultTags } from '#shared/vaults.ts';
 import { CREATED_BY_TAG, SKIP_TAG } from '../create-target-vault/tags.ts';
 
 /** Largest page ListBackupVaults and ListTags serve. */
@@ -217,17 +214,6 @@ async function listVaults(pageSize: number): Promise<ListedVault[]> {
   return vaults;
 }
 
-async function listTags(resourceArn: string, pageSize: number): Promise<Record<string, string>> {
-  const tags: Record<string, string> = {};
-  for await (const page of paginateListTags(
-    { client: backupClient(), pageSize },
-    { ResourceArn: resourceArn },
-  )) {
-    Object.assign(tags, page.Tags);
-  }
-  return tags;
-}
-
 async function describeKeyManagement(keyArn: string): Promise<KeyManagement> {
   try {
     const described = await kmsClient().send(new DescribeKeyCommand({ KeyId: keyArn }));
@@ -285,7 +271,7 @@ export async function findVaultsToMigrate(
 
   const screened = listed.filter((vault) => !skip(vault, screenVault(vault, input)));
   const tags = await mapLimited(screened, TAG_READ_CONCURRENCY, (vault) =>
-    vault.BackupVaultArn === undefined ? Promise.resolve({}) : listTags(vault.BackupVaultArn, pageSize),
+    vault.BackupVaultArn === undefined ? Promise.resolve({}) : listVaultTags(vault.BackupVaultArn, pageSize),
   );
   const untagged = screened.filter((vault, index) => !skip(vault, screenTags(tags[index] ?? {})));
 

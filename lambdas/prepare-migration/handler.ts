@@ -3,10 +3,10 @@
  * (source vault, KMS key, target vault, deletion permission) and produces the `Migration` every
  * later step carries. It only reads: bad input changes nothing (DESIGN invariant 6).
  */
-import { DescribeBackupVaultCommand, type DescribeBackupVaultCommandOutput } from '@aws-sdk/client-backup';
+import type { DescribeBackupVaultCommandOutput } from '@aws-sdk/client-backup';
 import { DescribeKeyCommand, type KeyMetadata } from '@aws-sdk/client-kms';
 import { z } from 'zod';
-import { backupClient, kmsClient } from '#shared/clients.ts';
+import { kmsClient } from '#shared/clients.ts';
 import { readConfig } from '#shared/config.ts';
 import type { Migration } from '#shared/contracts.ts';
 import { sameKmsKey } from '#shared/encryption.ts';
@@ -15,7 +15,6 @@ import {
   InvalidInput,
   InvalidKmsKey,
   isAwsError,
-  isVaultNotFound,
   SourceVaultNotFound,
   TargetVaultConflict,
   UnsupportedVaultType,
@@ -23,6 +22,7 @@ import {
 import { lambdaHandler } from '#shared/handler.ts';
 import { type MigrateVaultInput, MigrateVaultInputSchema, parseMigrateVaultInput } from '#shared/input.ts';
 import { logger } from '#shared/logger.ts';
+import { describeVault } from '#shared/vaults.ts';
 
 /** What the state machine passes: the raw execution input and the root execution's name. */
 export interface PrepareMigrationEvent {
@@ -225,15 +225,6 @@ export function vaultArnNextTo(siblingVaultArn: string, name: string): string {
 }
 
 // ------------------------------------------------------------------------------------------ AWS reads
-
-async function describeVault(name: string): Promise<VaultDescription | undefined> {
-  try {
-    return await backupClient().send(new DescribeBackupVaultCommand({ BackupVaultName: name }));
-  } catch (error) {
-    if (isVaultNotFound(error)) return undefined;
-    throw error;
-  }
-}
 
 async function describeKey(reference: string): Promise<KeyMetadata | undefined> {
   try {
