@@ -1,6 +1,8 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
 import { MigrationKey } from './migration-key.ts';
+import { VaultMigrator, type VaultMigratorProps } from './vault-migrator.ts';
 
 export interface VaultMigratorStackProps extends StackProps {
   /**
@@ -8,19 +10,56 @@ export interface VaultMigratorStackProps extends StackProps {
    * @default a new key with alias `alias/vault-migrator`
    */
   readonly kmsKeyArn?: string;
+  /**
+   * Settings of the migrator (see {@link VaultMigratorProps}).
+   * @default the VaultMigrator defaults: no deletion, no schedule
+   */
+  readonly migrator?: Omit<VaultMigratorProps, 'migrationKey'>;
 }
 
 /**
- * The deployable stack. Today it holds the migration key; the state machines, Lambdas, report
- * bucket and schedule are added by later issues (see README, "Status").
+ * The deployable stack: the migration key (created, or the one given) and one VaultMigrator,
+ * with the outputs an operator needs to start and follow migrations.
  */
 export class VaultMigratorStack extends Stack {
+  public readonly migrator: VaultMigrator;
+
   constructor(scope: Construct, id: string, props: VaultMigratorStackProps = {}) {
     super(scope, id, props);
-    const keyArn = props.kmsKeyArn ?? new MigrationKey(this, 'MigrationKey').key.keyArn;
+    const migrationKey =
+      props.kmsKeyArn === undefined
+        ? new MigrationKey(this, 'MigrationKey').key
+        : kms.Key.fromKeyArn(this, 'ExistingMigrationKey', props.kmsKeyArn);
+    this.migrator = new VaultMigrator(this, 'VaultMigrator', { ...props.migrator, migrationKey });
+
     new CfnOutput(this, 'KmsKeyArn', {
-      value: keyArn,
+      value: migrationKey.keyArn,
       description: 'Key that target vaults are encrypted with',
+    });
+    new CfnOutput(this, 'MigrateVaultStateMachineArn', {
+      value: this.migrator.migrateVault.stateMachineArn,
+      description:
+        'Start one migration: aws stepfunctions start-execution --state-machine-arn <this> --input ...',
+    });
+    new CfnOutput(this, 'MigrateAllVaultsStateMachineArn', {
+      value: this.migrator.migrateAllVaults.stateMachineArn,
+      description: 'Migrates every flagged vault (the schedule starts this one)',
+    });
+    new CfnOutput(this, 'ReportBucketName', {
+      value: this.migrator.reportBucket.bucketName,
+      description: 'Where migration reports are written, under <execution name>/',
+    });
+    new CfnOutput(this, 'ReportTopicArn', {
+      value: this.migrator.reportTopic.topicArn,
+      description: 'Announces every report and alarm',
+    });
+    new CfnOutput(this, 'CopyRoleArn', {
+      value: this.migrator.copyRole.roleArn,
+      description: 'Role AWS Backup assumes for the copy jobs',
+    });
+    new CfnOutput(this, 'DashboardName', {
+      value: this.migrator.observability.dashboard.dashboardName,
+      description: 'CloudWatch dashboard of migrations and copy jobs',
     });
   }
 }

@@ -1,7 +1,11 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 import { describe, expect, it } from 'vitest';
-import { MIGRATOR_FUNCTION_NAMES, MIGRATOR_FUNCTIONS, type MigratorFunctionName } from '../../infra/functions.ts';
+import {
+  MIGRATOR_FUNCTION_NAMES,
+  MIGRATOR_FUNCTIONS,
+  type MigratorFunctionName,
+} from '../../infra/functions.ts';
 import { UNSCOPABLE_ACTIONS } from '../../infra/iam.ts';
 import { readAslDefinition } from '../../infra/state-machines.ts';
 import { PROJECT_ROOT } from '../../infra/vault-migrator.ts';
@@ -22,7 +26,12 @@ const byDefault = synthStack({ migrator: { schedule: {} } });
 const withDeletion = synthStack({ migrator: { allowSourceDeletion: true } });
 
 /** What every Lambda role has besides its own calls: writing its logs and its traces. */
-const LOGS_AND_TRACES = ['logs:CreateLogStream', 'logs:PutLogEvents', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments'];
+const LOGS_AND_TRACES = [
+  'logs:CreateLogStream',
+  'logs:PutLogEvents',
+  'xray:PutTelemetryRecords',
+  'xray:PutTraceSegments',
+];
 
 /** The AWS calls each handler makes (from the Lambdas' code), as IAM actions. */
 const CALLS: Record<MigratorFunctionName, string[]> = {
@@ -57,7 +66,11 @@ const CALLS: Record<MigratorFunctionName, string[]> = {
     'backup:StartCopyJob',
     'iam:PassRole',
   ],
-  verifyMigration: ['backup:DescribeRecoveryPoint', 'backup:ListCopyJobs', 'backup:ListRecoveryPointsByBackupVault'],
+  verifyMigration: [
+    'backup:DescribeRecoveryPoint',
+    'backup:ListCopyJobs',
+    'backup:ListRecoveryPointsByBackupVault',
+  ],
   deleteSourceVault: [
     'backup:DescribeBackupVault',
     'backup:DescribeRecoveryPoint',
@@ -84,7 +97,12 @@ const DELETIONS = [
   'iam:CreateServiceLinkedRole',
 ];
 
-const READ_ONLY: MigratorFunctionName[] = ['prepareMigration', 'planMigration', 'verifyMigration', 'findVaultsToMigrate'];
+const READ_ONLY: MigratorFunctionName[] = [
+  'prepareMigration',
+  'planMigration',
+  'verifyMigration',
+  'findVaultsToMigrate',
+];
 
 function roleId(synth: typeof byDefault, name: MigratorFunctionName): string {
   return logicalId(synth.stack.migrator.functionRoles[name]);
@@ -159,7 +177,11 @@ describe('Lambda permissions', () => {
         if (actions.length === 0) continue;
         for (const resource of list(statement.Resource).map(flat)) {
           if (resource === '*') continue;
-          expect({ actions, resource, scoped: allowedPatterns.some((pattern) => pattern.test(resource)) }).toEqual({
+          expect({
+            actions,
+            resource,
+            scoped: allowedPatterns.some((pattern) => pattern.test(resource)),
+          }).toEqual({
             actions,
             resource,
             scoped: true,
@@ -172,9 +194,17 @@ describe('Lambda permissions', () => {
   it('lets only the copy Lambda pass a role, the copy role, and only to AWS Backup', () => {
     const copyRole = `<${logicalId(byDefault.stack.migrator.copyRole)}.Arn>`;
     const passes = allRoleStatements(byDefault).flatMap(([id, statements]) =>
-      statements.filter((statement) => list(statement.Action).includes('iam:PassRole')).map((statement) => ({ id, statement })),
+      statements
+        .filter((statement) => list(statement.Action).includes('iam:PassRole'))
+        .map((statement) => ({ id, statement })),
     );
-    expect(passes.map(({ id, statement }) => ({ id, resources: list(statement.Resource).map(flat), condition: statement.Condition }))).toEqual([
+    expect(
+      passes.map(({ id, statement }) => ({
+        id,
+        resources: list(statement.Resource).map(flat),
+        condition: statement.Condition,
+      })),
+    ).toEqual([
       {
         id: roleId(byDefault, 'copyRecoveryPoints'),
         resources: [copyRole],
@@ -186,8 +216,12 @@ describe('Lambda permissions', () => {
   it('lets the report Lambda write objects to the report bucket and publish to the topic only', () => {
     const statements = statementsOfRole(byDefault.template, roleId(byDefault, 'writeReport'));
     const resourcesOf = (action: string) =>
-      statements.filter((statement) => list(statement.Action).includes(action)).flatMap((s) => list(s.Resource).map(flat));
-    expect(resourcesOf('s3:PutObject')).toEqual([`<${logicalId(byDefault.stack.migrator.reportBucket)}.Arn>/*`]);
+      statements
+        .filter((statement) => list(statement.Action).includes(action))
+        .flatMap((s) => list(s.Resource).map(flat));
+    expect(resourcesOf('s3:PutObject')).toEqual([
+      `<${logicalId(byDefault.stack.migrator.reportBucket)}.Arn>/*`,
+    ]);
     expect(resourcesOf('sns:Publish')).toEqual([`<${logicalId(byDefault.stack.migrator.reportTopic)}>`]);
   });
 
@@ -235,19 +269,29 @@ describe('no wildcard actions', () => {
 
   it("allows no wildcard action in a resource policy but the keys' account-root administration", () => {
     const resourcePolicies = [
-      ...Object.values(byDefault.template.findResources('AWS::KMS::Key')).map((key) => key.Properties.KeyPolicy),
-      ...Object.values(byDefault.template.findResources('AWS::S3::BucketPolicy')).map((p) => p.Properties.PolicyDocument),
-      ...Object.values(byDefault.template.findResources('AWS::SNS::TopicPolicy')).map((p) => p.Properties.PolicyDocument),
+      ...Object.values(byDefault.template.findResources('AWS::KMS::Key')).map(
+        (key) => key.Properties.KeyPolicy,
+      ),
+      ...Object.values(byDefault.template.findResources('AWS::S3::BucketPolicy')).map(
+        (p) => p.Properties.PolicyDocument,
+      ),
+      ...Object.values(byDefault.template.findResources('AWS::SNS::TopicPolicy')).map(
+        (p) => p.Properties.PolicyDocument,
+      ),
     ];
     const wildcardAllows = resourcePolicies
       .flatMap((document) => document.Statement as TemplateStatement[])
-      .filter((statement) => statement.Effect === 'Allow' && list(statement.Action).some((a) => a.includes('*')));
+      .filter(
+        (statement) => statement.Effect === 'Allow' && list(statement.Action).some((a) => a.includes('*')),
+      );
     // CDK's default key statement: the account can manage its key through IAM, so it never becomes unmanageable.
     expect(wildcardAllows).toEqual(
       wildcardAllows.map(() => ({
         Action: 'kms:*',
         Effect: 'Allow',
-        Principal: { AWS: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:iam::${ACCOUNT}:root`]] } },
+        Principal: {
+          AWS: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:iam::${ACCOUNT}:root`]] },
+        },
         Resource: '*',
       })),
     );
@@ -261,13 +305,19 @@ describe('copy role', () => {
     const id = logicalId(stack.migrator.copyRole);
     template.hasResourceProperties('AWS::IAM::Role', {
       AssumeRolePolicyDocument: {
-        Statement: [{ Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { Service: 'backup.amazonaws.com' } }],
+        Statement: [
+          { Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { Service: 'backup.amazonaws.com' } },
+        ],
       },
       ManagedPolicyArns: [
         {
           'Fn::Join': [
             '',
-            ['arn:', { Ref: 'AWS::Partition' }, ':iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup'],
+            [
+              'arn:',
+              { Ref: 'AWS::Partition' },
+              ':iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup',
+            ],
           ],
         },
       ],
@@ -275,7 +325,13 @@ describe('copy role', () => {
     const keyStatements = statementsOfRole(template, id);
     expect(keyStatements).toEqual([
       expect.objectContaining({
-        Action: ['kms:CreateGrant', 'kms:GenerateDataKey', 'kms:GenerateDataKeyWithoutPlaintext', 'kms:Decrypt', 'kms:DescribeKey'],
+        Action: [
+          'kms:CreateGrant',
+          'kms:GenerateDataKey',
+          'kms:GenerateDataKeyWithoutPlaintext',
+          'kms:Decrypt',
+          'kms:DescribeKey',
+        ],
         Resource: { 'Fn::GetAtt': [expect.stringMatching(/^MigrationKey/), 'Arn'] },
       }),
     ]);
@@ -284,8 +340,16 @@ describe('copy role', () => {
 
 describe('state machine roles', () => {
   const machines = [
-    { name: 'MigrateVault', file: 'migrate-vault.asl.json', machine: () => byDefault.stack.migrator.migrateVault },
-    { name: 'MigrateAllVaults', file: 'migrate-all-vaults.asl.json', machine: () => byDefault.stack.migrator.migrateAllVaults },
+    {
+      name: 'MigrateVault',
+      file: 'migrate-vault.asl.json',
+      machine: () => byDefault.stack.migrator.migrateVault,
+    },
+    {
+      name: 'MigrateAllVaults',
+      file: 'migrate-all-vaults.asl.json',
+      machine: () => byDefault.stack.migrator.migrateAllVaults,
+    },
   ];
   const migrateVaultArn = `arn:<AWS::Partition>:states:${REGION}:${ACCOUNT}:stateMachine:Test-MigrateVault`;
 
@@ -302,28 +366,31 @@ describe('state machine roles', () => {
     expect(invoked.length).toBeGreaterThan(0);
   });
 
-  it.each(machines)('lets $name start and follow MigrateVault executions, as startExecution.sync needs', ({ machine }) => {
-    const roleLogicalId = logicalId(machine().role);
-    const statements = statementsOfRole(byDefault.template, roleLogicalId).map((statement) => ({
-      actions: list(statement.Action),
-      resources: list(statement.Resource).map(flat),
-    }));
-    expect(statements).toEqual(
-      expect.arrayContaining([
-        { actions: ['states:StartExecution'], resources: [migrateVaultArn] },
-        {
-          actions: ['states:DescribeExecution', 'states:StopExecution'],
-          resources: [`arn:<AWS::Partition>:states:${REGION}:${ACCOUNT}:execution:Test-MigrateVault:*`],
-        },
-        {
-          actions: ['events:PutTargets', 'events:PutRule', 'events:DescribeRule'],
-          resources: [
-            `arn:<AWS::Partition>:events:${REGION}:${ACCOUNT}:rule/StepFunctionsGetEventsForStepFunctionsExecutionRule`,
-          ],
-        },
-      ]),
-    );
-  });
+  it.each(machines)(
+    'lets $name start and follow MigrateVault executions, as startExecution.sync needs',
+    ({ machine }) => {
+      const roleLogicalId = logicalId(machine().role);
+      const statements = statementsOfRole(byDefault.template, roleLogicalId).map((statement) => ({
+        actions: list(statement.Action),
+        resources: list(statement.Resource).map(flat),
+      }));
+      expect(statements).toEqual(
+        expect.arrayContaining([
+          { actions: ['states:StartExecution'], resources: [migrateVaultArn] },
+          {
+            actions: ['states:DescribeExecution', 'states:StopExecution'],
+            resources: [`arn:<AWS::Partition>:states:${REGION}:${ACCOUNT}:execution:Test-MigrateVault:*`],
+          },
+          {
+            actions: ['events:PutTargets', 'events:PutRule', 'events:DescribeRule'],
+            resources: [
+              `arn:<AWS::Partition>:events:${REGION}:${ACCOUNT}:rule/StepFunctionsGetEventsForStepFunctionsExecutionRule`,
+            ],
+          },
+        ]),
+      );
+    },
+  );
 
   it('trusts Step Functions only on behalf of this account and state machine', () => {
     byDefault.template.hasResourceProperties('AWS::IAM::Role', {
@@ -349,8 +416,16 @@ describe('schedule role', () => {
     const schedule = byDefault.stack.migrator.schedule;
     expect(schedule).toBeDefined();
     const id = logicalId(schedule?.role as IConstruct);
-    expect(statementsOfRole(byDefault.template, id).map((s) => ({ actions: list(s.Action), resources: list(s.Resource).map(flat) }))).toEqual([
-      { actions: ['states:StartExecution'], resources: [`<${logicalId(byDefault.stack.migrator.migrateAllVaults)}>`] },
+    expect(
+      statementsOfRole(byDefault.template, id).map((s) => ({
+        actions: list(s.Action),
+        resources: list(s.Resource).map(flat),
+      })),
+    ).toEqual([
+      {
+        actions: ['states:StartExecution'],
+        resources: [`<${logicalId(byDefault.stack.migrator.migrateAllVaults)}>`],
+      },
     ]);
     const role = byDefault.template.toJSON().Resources[id];
     expect(role.Properties.AssumeRolePolicyDocument.Statement).toEqual([

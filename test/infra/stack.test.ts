@@ -79,7 +79,9 @@ describe('VaultMigratorStack', () => {
       'ReportBucketName',
       'ReportTopicArn',
     ]);
-    expect(flat(outputs.MigrateVaultStateMachineArn?.Value)).toMatch(/^<VaultMigratorMigrateVaultStateMachine\w+>$/);
+    expect(flat(outputs.MigrateVaultStateMachineArn?.Value)).toMatch(
+      /^<VaultMigratorMigrateVaultStateMachine\w+>$/,
+    );
     expect(flat(outputs.ReportBucketName?.Value)).toMatch(/^<VaultMigratorReportsBucket\w+>$/);
   });
 
@@ -89,7 +91,14 @@ describe('VaultMigratorStack', () => {
       StateMachineName: 'Prod-Migrator-MigrateVault',
       DefinitionSubstitutions: Match.objectLike({
         MigrateVaultStateMachineArn: {
-          'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:states:${REGION}:${ACCOUNT}:stateMachine:Prod-Migrator-MigrateVault`]],
+          'Fn::Join': [
+            '',
+            [
+              'arn:',
+              { Ref: 'AWS::Partition' },
+              `:states:${REGION}:${ACCOUNT}:stateMachine:Prod-Migrator-MigrateVault`,
+            ],
+          ],
         },
       }),
     });
@@ -166,7 +175,11 @@ describe('context', () => {
   });
 
   it('reads typed values from cdk.json', () => {
-    const { props } = contextOf({ allowSourceDeletion: true, maxCopyAttempts: 4, scheduleExcludeVaultNames: ['a1', 'b2'] });
+    const { props } = contextOf({
+      allowSourceDeletion: true,
+      maxCopyAttempts: 4,
+      scheduleExcludeVaultNames: ['a1', 'b2'],
+    });
     expect(props.migrator?.allowSourceDeletion).toBe(true);
     expect(props.migrator?.maxCopyAttempts).toBe(4);
     expect(props.migrator?.schedule?.excludeVaultNames).toEqual(['a1', 'b2']);
@@ -185,7 +198,9 @@ describe('context', () => {
 
   it('refuses a schedule that deletes source vaults when the stack does not allow deletion', () => {
     const { props } = contextOf({ scheduleDeleteSourceVault: 'true' });
-    expect(() => synthStack(props)).toThrow(/schedule asks to delete source vaults .* does not allow deletion/);
+    expect(() => synthStack(props)).toThrow(
+      /schedule asks to delete source vaults .* does not allow deletion/,
+    );
   });
 
   it('documents every context option in the README Deploy section', () => {
@@ -193,7 +208,10 @@ describe('context', () => {
     const deploy = readme.slice(readme.indexOf('## Deploy'));
     expect(readme).toContain('## Deploy');
     for (const option of Object.keys(CONTEXT_OPTIONS)) {
-      expect({ option, documented: deploy.includes(`-c ${option}=`) || deploy.includes(`\`${option}\``) }).toEqual({
+      expect({
+        option,
+        documented: deploy.includes(`-c ${option}=`) || deploy.includes(`\`${option}\``),
+      }).toEqual({
         option,
         documented: true,
       });

@@ -1,0 +1,286 @@
+import { ArnFormat, type Stack, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import { Construct } from 'constructs';
+import type { MigratorFunctionName } from './functions.ts';
+
+/**
+ * ARN patterns the migrator's permissions are scoped to: this account and Region only. Vault,
+ * plan and key names come from the execution input at run time, so the patterns cannot name them.
+ * (Resource types from the Service Authorization Reference for AWS Backup.)
+ */
+export function migratorArns(stack: Stack) {
+  return {
+    /** `backupVault`: `arn:${Partition}:backup:${Region}:${Account}:backup-vault:${BackupVaultName}` */
+    anyVault: stack.formatArn({
+      service: 'backup',
+      resource: 'backup-vault',
+      resourceName: '*',
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    }),
+    /** `backupPlan`: `arn:${Partition}:backup:${Region}:${Account}:backup-plan:${BackupPlanId}` */
+    anyBackupPlan: stack.formatArn({
+      service: 'backup',
+      resource: 'backup-plan',
+      resourceName: '*',
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    }),
+    /**
+     * `recoveryPoint`: `arn:${Partition}:${Vendor}:${Region}:*:${ResourceType}:${RecoveryPointId}`.
+     * The vendor is the backed-up service (`ec2` for EBS snapshots and AMIs, `rds`, `backup`, ...)
+     * and EBS snapshot ARNs carry no account, so only the partition and Region can be fixed.
+     */
+    anyRecoveryPoint: `arn:${stack.partition}:*:${stack.region}:*:*`,
+    anyKey: stack.formatArn({ service: 'kms', resource: 'key', resourceName: '*' }),
+    /** The role AWS Backup creates for itself; DeleteRecoveryPoint may need to create it. */
+    backupServiceLinkedRole: stack.formatArn({
+      service: 'iam',
+      region: '',
+      resource: 'role',
+      resourceName: 'aws-service-role/backup.amazonaws.com/AWSServiceRoleForBackup',
+    }),
+  };
+}
+
+/** What the Lambdas' permissions refer to. */
+export interface FunctionPermissionsContext {
+  readonly stack: Stack;
+  /** Whether the retire Lambda may delete source recovery points and vaults. */
+  readonly allowSourceDeletion: boolean;
+  /** The role AWS Backup assumes for copy jobs. */
+  readonly copyRoleArn: string;
+  readonly reportBucketArn: string;
+  readonly reportTopicArn: string;
+  /** Key of the report bucket and the topic. */
+  readonly reportKeyArn: string;
+}
+
+function allow(
+  sid: string,
+  actions: string[],
+  resources: string[],
+  conditions?: Record<string, Record<string, unknown>>,
+): iam.PolicyStatement {
+  return new iam.PolicyStatement({ sid, effect: iam.Effect.ALLOW, actions, resources, conditions });
+}
+
+/**
+ * Least privilege per Lambda: exactly the calls each handler makes (read from their code), on
+ * the narrowest resources IAM lets a policy name. `List*` calls, DescribeCopyJob and
+ * ListBackupVaults support no resource-level permissions, so they need `*` resources; no
+ * statement ever has a `*` action. Only the retire Lambda may delete, and only when the stack
+ * allows deletion.
+ */
+export function functionPermissions(
+  name: MigratorFunctionName,
+  context: FunctionPermissionsContext,
+): iam.PolicyStatement[] {
+  const arn = migratorArns(context.stack);
+  const readRecoveryPoints = [
+    allow('ListRecoveryPointsOfVaults', ['backup:ListRecoveryPointsByBackupVault'], [arn.anyVault]),
+    allow('DescribeRecoveryPoints', ['backup:DescribeRecoveryPoint'], [arn.anyRecoveryPoint]),
+  ];
+  const listCopyJobs = allow('ListCopyJobs', ['backup:ListCopyJobs'], ['*']);
+  const describeVaults = allow('DescribeVaults', ['backup:DescribeBackupVault'], [arn.anyVault]);
+  const describeKeys = allow('DescribeKeys', ['kms:DescribeKey'], [arn.anyKey]);
+
+  switch (name) {
+    case 'prepareMigration':
+      return [describeVaults, describeKeys];
+    case 'planMigration':
+      return [
+        ...readRecoveryPoints,
+        allow('ListBackupPlans', ['backup:ListBackupPlans'], ['*']),
+        allow('ReadBackupPlans', ['backup:GetBackupPlan'], [arn.anyBackupPlan]),
+        allow(
+          'ReadVaultSettings',
+          ['backup:GetBackupVaultNotifications', 'backup:GetBackupVaultAccessPolicy'],
+          [arn.anyVault],
+        ),
+      ];
+    case 'createTargetVault':
+      return [
+        allow(
+          'CreateAndConfigureTargetVault',
+          [
+            'backup:CreateBackupVault',
+            'backup:DescribeBackupVault',
+            'backup:ListTags',
+            'backup:TagResource',
+            'backup:GetBackupVaultAccessPolicy',
+            'backup:PutBackupVaultAccessPolicy',
+            'backup:GetBackupVaultNotifications',
+            'backup:PutBackupVaultNotifications',
+            'backup:PutBackupVaultLockConfiguration',
+          ],
+          [arn.anyVault],
+        ),
+        // Creating a vault with a customer-managed key makes AWS Backup describe the key and
+        // create a grant on it with the caller's credentials.
+        describeKeys,
+        allow('GrantBackupUseOfTheKey', ['kms:CreateGrant'], [arn.anyKey], {
+          Bool: { 'kms:GrantIsForAWSResource': 'true' },
+        }),
+      ];
+    case 'repointBackupPlans':
+      return [
+        allow('ListBackupPlans', ['backup:ListBackupPlans'], ['*']),
+        allow('RepointBackupPlans', ['backup:GetBackupPlan', 'backup:UpdateBackupPlan'], [arn.anyBackupPlan]),
+      ];
+    case 'copyRecoveryPoints':
+      return [
+        ...readRecoveryPoints,
+        allow('StartCopyJobs', ['backup:StartCopyJob'], [arn.anyRecoveryPoint]),
+        allow('FollowCopyJobs', ['backup:ListCopyJobs', 'backup:DescribeCopyJob'], ['*']),
+        allow('PassTheCopyRoleToBackup', ['iam:PassRole'], [context.copyRoleArn], {
+          StringEquals: { 'iam:PassedToService': 'backup.amazonaws.com' },
+        }),
+      ];
+    case 'verifyMigration':
+      return [...readRecoveryPoints, listCopyJobs];
+    case 'deleteSourceVault':
+      return [
+        ...readRecoveryPoints,
+        listCopyJobs,
+        describeVaults,
+        ...(context.allowSourceDeletion
+          ? [
+              allow(
+                'RetireSourceRecoveryPoints',
+                ['backup:DeleteRecoveryPoint', 'backup:UpdateRecoveryPointLifecycle'],
+                [arn.anyRecoveryPoint],
+              ),
+              allow('DeleteSourceVault', ['backup:DeleteBackupVault'], [arn.anyVault]),
+              // DeleteRecoveryPoint answers 200 but leaves the point EXPIRED when AWS Backup's
+              // service-linked role is missing and the caller cannot create it.
+              allow(
+                'CreateBackupServiceLinkedRole',
+                ['iam:CreateServiceLinkedRole'],
+                [arn.backupServiceLinkedRole],
+                {
+                  StringEquals: { 'iam:AWSServiceName': 'backup.amazonaws.com' },
+                },
+              ),
+            ]
+          : []),
+      ];
+    case 'writeReport':
+      return [
+        ...readRecoveryPoints,
+        listCopyJobs,
+        describeVaults,
+        allow('WriteReports', ['s3:PutObject'], [`${context.reportBucketArn}/*`]),
+        allow('PublishReports', ['sns:Publish'], [context.reportTopicArn]),
+        allow('EncryptReports', ['kms:GenerateDataKey', 'kms:Decrypt'], [context.reportKeyArn], {
+          StringEquals: {
+            'kms:ViaService': [
+              `s3.${context.stack.region}.amazonaws.com`,
+              `sns.${context.stack.region}.amazonaws.com`,
+            ],
+          },
+        }),
+      ];
+    case 'findVaultsToMigrate':
+      return [
+        allow('ListVaults', ['backup:ListBackupVaults'], ['*']),
+        allow('ReadVaultTags', ['backup:ListTags'], [arn.anyVault]),
+        describeKeys,
+      ];
+  }
+}
+
+/** Actions that support no resource-level permissions, and so are granted on `*`. */
+export const UNSCOPABLE_ACTIONS = [
+  'backup:ListBackupVaults',
+  'backup:ListBackupPlans',
+  'backup:ListCopyJobs',
+  'backup:DescribeCopyJob',
+  'xray:PutTraceSegments',
+  'xray:PutTelemetryRecords',
+] as const;
+
+/**
+ * Why each wildcard resource of a Lambda role is as narrow as IAM allows (the reasons go into
+ * the cdk-nag acknowledgements).
+ */
+export function wildcardReasons(
+  context: FunctionPermissionsContext,
+): (resource: string) => string | undefined {
+  const arn = migratorArns(context.stack);
+  const reasons = new Map<string, string>([
+    [
+      '*',
+      'Only actions that support no resource-level permissions (Service Authorization Reference) are ' +
+        `granted on *: ${UNSCOPABLE_ACTIONS.join(', ')}.`,
+    ],
+    [
+      arn.anyVault,
+      'Vault names come from the execution input at run time; scoped to backup vaults of this account and Region.',
+    ],
+    [
+      arn.anyBackupPlan,
+      'The plans that name the source vault are found at run time; scoped to backup plans of this account and Region.',
+    ],
+    [
+      arn.anyRecoveryPoint,
+      'Recovery point ARNs belong to the backed-up service (EBS snapshots and AMIs carry no account; rds, ' +
+        'backup, ...) and are known only at run time; scoped to this partition and Region, the narrowest ' +
+        'pattern that matches every recovery point type.',
+    ],
+    [
+      arn.anyKey,
+      'The key is named by the execution input or is the key of a vault being inspected; scoped to keys of ' +
+        'this account and Region (CreateGrant further to grants for AWS resources).',
+    ],
+    [
+      `${context.reportBucketArn}/*`,
+      'Report object keys are per execution (<execution>/report.json); scoped to the report bucket.',
+    ],
+  ]);
+  return (resource) => reasons.get(resource);
+}
+
+export interface CopyRoleProps {
+  /** The key target vaults are encrypted with. */
+  readonly migrationKey: kms.IKey;
+}
+
+/**
+ * The role AWS Backup assumes for the copy jobs the copy pump starts: AWS Backup's managed
+ * policy for backups (it holds the per-service copy permissions, `backup:CopyIntoBackupVault`
+ * and `backup:CopyFromBackupVault`) and the use of the migration key.
+ */
+export class CopyRole extends Construct {
+  public readonly role: iam.Role;
+
+  constructor(scope: Construct, id: string, props: CopyRoleProps) {
+    super(scope, id);
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('backup.amazonaws.com'),
+      description: 'Assumed by AWS Backup for the copy jobs of backup-vault-migrator',
+      managedPolicies: [
+        iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AWSBackupServiceRolePolicyForBackup'),
+      ],
+    });
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'UseTheMigrationKey',
+        actions: [
+          'kms:CreateGrant',
+          'kms:GenerateDataKey',
+          'kms:GenerateDataKeyWithoutPlaintext',
+          'kms:Decrypt',
+          'kms:DescribeKey',
+        ],
+        resources: [props.migrationKey.keyArn],
+      }),
+    );
+    Validations.of(this.role).acknowledge({
+      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup]',
+      reason:
+        'AWS Backup documents this managed policy for the role it assumes to copy recovery points: it holds ' +
+        'the copy permissions of every resource type AWS Backup supports, and AWS keeps it current as types ' +
+        'are added; a hand-written copy would silently break copies of new types.',
+    });
+  }
+}

@@ -1,0 +1,56 @@
+import { Stack, Validations } from 'aws-cdk-lib';
+import type * as iam from 'aws-cdk-lib/aws-iam';
+import type { IConstruct } from 'constructs';
+
+/**
+ * A CloudFormation value as cdk-nag names it in a finding: `Fn::GetAtt` becomes `<Id.Attr>`, `Ref`
+ * `<Name>`, `Fn::Join` is joined. Acknowledgements must repeat the finding exactly, and a resource
+ * ARN reads differently when the stack's account and Region are known, so it is computed.
+ */
+export function nagName(scope: IConstruct, value: unknown): string {
+  const visit = (node: unknown): string => {
+    if (node === undefined) return '';
+    if (typeof node === 'string') return node.replace(/\$\{/g, '<').replace(/\}/g, '>');
+    if (node !== null && typeof node === 'object') {
+      const intrinsic = node as Record<string, unknown>;
+      if (Array.isArray(intrinsic['Fn::Join'])) {
+        const [delimiter, items] = intrinsic['Fn::Join'] as [string, unknown[]];
+        return items.map(visit).join(delimiter);
+      }
+      if (Array.isArray(intrinsic['Fn::GetAtt'])) {
+        const [resource, attribute] = intrinsic['Fn::GetAtt'] as [unknown, unknown];
+        return `<${visit(resource)}.${visit(attribute)}>`;
+      }
+      if ('Ref' in intrinsic) return `<${visit(intrinsic.Ref)}>`;
+    }
+    return JSON.stringify(node);
+  };
+  return visit(Stack.of(scope).resolve(value));
+}
+
+/**
+ * Acknowledges the AwsSolutions-IAM5 finding of each wildcard resource in `statements`, on
+ * `role`, with the reason `reasonFor` gives. Every wildcard must have a reason: a statement that
+ * gains one without a reason fails the synth instead of being waved through.
+ */
+export function acknowledgeWildcardResources(
+  role: iam.IRole,
+  statements: readonly iam.PolicyStatement[],
+  reasonFor: (resource: string) => string | undefined,
+): void {
+  const acknowledged = new Set<string>();
+  for (const statement of statements) {
+    for (const resource of statement.resources) {
+      const name = nagName(role, resource);
+      if (!name.includes('*') || acknowledged.has(name)) continue;
+      const reason = reasonFor(resource);
+      if (reason === undefined) {
+        throw new Error(
+          `No reason is recorded for the wildcard resource ${name} (statement ${statement.sid})`,
+        );
+      }
+      Validations.of(role).acknowledge({ id: `AwsSolutions-IAM5[Resource::${name}]`, reason });
+      acknowledged.add(name);
+    }
+  }
+}

@@ -1,0 +1,264 @@
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import {
+  BundledFunctionFactory,
+  type FunctionFactory,
+  MIGRATOR_FUNCTION_NAMES,
+  MIGRATOR_FUNCTIONS,
+  MigratorFunction,
+  type MigratorFunctionName,
+} from './functions.ts';
+import { CopyRole, type FunctionPermissionsContext, functionPermissions, wildcardReasons } from './iam.ts';
+import { acknowledgeWildcardResources } from './nag.ts';
+import { MigratorObservability } from './observability.ts';
+import { OperationsKey, ReportBucket, ReportTopic } from './reporting.ts';
+import { MigrationSchedule, type MigrationScheduleOptions } from './schedule.ts';
+import { MigratorStateMachine } from './state-machines.ts';
+
+/** The repository root: `lambdas/` and `state-machines/` are found from here. */
+export const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+/** Powertools log levels the Lambdas accept. */
+export type MigratorLogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
+
+export interface VaultMigratorProps {
+  /** The customer-managed key target vaults are encrypted with when an input names no key. */
+  readonly migrationKey: kms.IKey;
+  /**
+   * Whether migrations may delete source recovery points and vaults (input `deleteSourceVault`).
+   * When false the retire Lambda has no permission to delete anything and an input asking for
+   * deletion fails with `DeletionNotAllowed`.
+   * @default false
+   */
+  readonly allowSourceDeletion?: boolean;
+  /**
+   * Attempts per recovery point before a copy counts as permanently failed (1 to 10).
+   * @default 3
+   */
+  readonly maxCopyAttempts?: number;
+  /**
+   * Copy/verify passes for recovery points that appear during a migration (1 to 20).
+   * @default 3
+   */
+  readonly maxSweeps?: number;
+  /**
+   * Prefix of the names given to the state machines (`<prefix>-MigrateVault`,
+   * `<prefix>-MigrateAllVaults`) and the dashboard. MigrateVault needs a name known at synth
+   * time: its definition starts executions of itself by ARN.
+   * @default the stack name
+   */
+  readonly namePrefix?: string;
+  /**
+   * An email address subscribed to the report topic (report summaries and alarms).
+   * @default no subscription
+   */
+  readonly notificationEmail?: string;
+  /**
+   * Retention of the Lambda and state machine logs.
+   * @default logs.RetentionDays.ONE_YEAR
+   */
+  readonly logRetention?: logs.RetentionDays;
+  /**
+   * Powertools log level of the Lambdas.
+   * @default 'INFO'
+   */
+  readonly logLevel?: MigratorLogLevel;
+  /**
+   * Whether the state machine logs carry each state's input and output (vault names, recovery
+   * point ARNs, counters; never data).
+   * @default true
+   */
+  readonly includeExecutionDataInLogs?: boolean;
+  /**
+   * How long reports are kept in the report bucket.
+   * @default reports are kept until deleted
+   */
+  readonly reportExpiration?: Duration;
+  /**
+   * What happens to the report bucket, the log groups and their key when the stack is deleted.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+  /**
+   * An EventBridge Scheduler schedule that starts MigrateAllVaults.
+   * @default no schedule
+   */
+  readonly schedule?: MigrationScheduleOptions;
+  /**
+   * Builds the Lambda functions. Tests pass a factory with inline code so that they never bundle.
+   * @default a BundledFunctionFactory (esbuild, ESM, source maps)
+   */
+  readonly functionFactory?: FunctionFactory;
+  /**
+   * The folder that holds `lambdas/`, `state-machines/` and the lockfile.
+   * @default the repository this construct comes from
+   */
+  readonly projectRoot?: string;
+}
+
+function checkWholeNumber(name: string, value: number, min: number, max: number): number {
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new Error(`${name} must be a whole number from ${min} to ${max}, got ${value}`);
+  }
+  return value;
+}
+
+/**
+ * backup-vault-migrator in one construct: the Lambdas (each with its own least-privilege role),
+ * the role AWS Backup assumes for copies, the MigrateVault and MigrateAllVaults state machines
+ * from the ASL files, the report bucket and topic, the optional schedule, alarms and a dashboard.
+ */
+export class VaultMigrator extends Construct {
+  public readonly migrateVault: sfn.StateMachine;
+  public readonly migrateAllVaults: sfn.StateMachine;
+  public readonly functions: Readonly<Record<MigratorFunctionName, lambda.Function>>;
+  public readonly functionRoles: Readonly<Record<MigratorFunctionName, iam.Role>>;
+  public readonly copyRole: iam.Role;
+  public readonly reportBucket: s3.Bucket;
+  public readonly reportTopic: sns.Topic;
+  public readonly operationsKey: kms.Key;
+  public readonly schedule?: MigrationSchedule;
+  public readonly observability: MigratorObservability;
+
+  constructor(scope: Construct, id: string, props: VaultMigratorProps) {
+    super(scope, id);
+    const stack = Stack.of(this);
+    const projectRoot = props.projectRoot ?? PROJECT_ROOT;
+    const allowSourceDeletion = props.allowSourceDeletion ?? false;
+    const maxCopyAttempts = checkWholeNumber('maxCopyAttempts', props.maxCopyAttempts ?? 3, 1, 10);
+    const maxSweeps = checkWholeNumber('maxSweeps', props.maxSweeps ?? 3, 1, 20);
+    if (props.schedule?.deleteSourceVault === true && !allowSourceDeletion) {
+      throw new Error(
+        'The schedule asks to delete source vaults (deleteSourceVault) but the stack does not allow ' +
+          'deletion: set allowSourceDeletion too, or schedule without deletion',
+      );
+    }
+    if (
+      props.notificationEmail !== undefined &&
+      !Token.isUnresolved(props.notificationEmail) &&
+      !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(props.notificationEmail)
+    ) {
+      throw new Error(`notificationEmail "${props.notificationEmail}" is not an email address`);
+    }
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    const logRetention = props.logRetention ?? logs.RetentionDays.ONE_YEAR;
+    const namePrefix = props.namePrefix ?? stack.stackName;
+
+    this.operationsKey = new OperationsKey(this, 'OperationsKey', { removalPolicy }).key;
+    this.reportBucket = new ReportBucket(this, 'Reports', {
+      encryptionKey: this.operationsKey,
+      removalPolicy,
+      reportExpiration: props.reportExpiration,
+    }).bucket;
+    this.reportTopic = new ReportTopic(this, 'Notifications', {
+      encryptionKey: this.operationsKey,
+      notificationEmail: props.notificationEmail,
+    }).topic;
+    const copyRole = new CopyRole(this, 'CopyRole', { migrationKey: props.migrationKey });
+    this.copyRole = copyRole.role;
+    const sharedEnvironment = {
+      MIGRATION_KMS_KEY_ARN: props.migrationKey.keyArn,
+      ALLOW_SOURCE_DELETION: String(allowSourceDeletion),
+      MAX_COPY_ATTEMPTS: String(maxCopyAttempts),
+      MAX_SWEEPS: String(maxSweeps),
+    };
+    // A Lambda learns the name of a resource only if it may use it.
+    const ownEnvironment: Partial<Record<MigratorFunctionName, Record<string, string>>> = {
+      copyRecoveryPoints: { COPY_ROLE_ARN: this.copyRole.roleArn },
+      writeReport: {
+        REPORT_BUCKET: this.reportBucket.bucketName,
+        REPORT_TOPIC_ARN: this.reportTopic.topicArn,
+      },
+    };
+    const permissionsContext: FunctionPermissionsContext = {
+      stack,
+      allowSourceDeletion,
+      copyRoleArn: this.copyRole.roleArn,
+      reportBucketArn: this.reportBucket.bucketArn,
+      reportTopicArn: this.reportTopic.topicArn,
+      reportKeyArn: this.operationsKey.keyArn,
+    };
+    const wildcardReason = wildcardReasons(permissionsContext);
+    const factory = props.functionFactory ?? new BundledFunctionFactory(projectRoot);
+    const functions = {} as Record<MigratorFunctionName, lambda.Function>;
+    const roles = {} as Record<MigratorFunctionName, iam.Role>;
+    for (const name of MIGRATOR_FUNCTION_NAMES) {
+      const migratorFunction = new MigratorFunction(this, upperFirst(name), {
+        name,
+        factory,
+        projectRoot,
+        environment: { ...sharedEnvironment, ...ownEnvironment[name] },
+        serviceName: 'backup-vault-migrator',
+        logLevel: props.logLevel ?? 'INFO',
+        logRetention,
+        logEncryptionKey: this.operationsKey,
+        logRemovalPolicy: removalPolicy,
+      });
+      const statements = functionPermissions(name, permissionsContext);
+      for (const statement of statements) migratorFunction.role.addToPrincipalPolicy(statement);
+      // Active tracing adds the X-Ray actions on `*` to every role.
+      acknowledgeWildcardResources(
+        migratorFunction.role,
+        [...statements, new iam.PolicyStatement({ actions: ['xray:PutTraceSegments'], resources: ['*'] })],
+        wildcardReason,
+      );
+      functions[name] = migratorFunction.function;
+      roles[name] = migratorFunction.role;
+    }
+    this.functions = functions;
+    this.functionRoles = roles;
+
+    const bySubstitution = Object.fromEntries(
+      MIGRATOR_FUNCTION_NAMES.map((name) => [MIGRATOR_FUNCTIONS[name].substitution, functions[name]]),
+    );
+    const migrateVaultName = `${namePrefix}-MigrateVault`;
+    const stateMachineCommon = {
+      functions: bySubstitution,
+      migrateVaultStateMachineName: migrateVaultName,
+      logRetention,
+      logEncryptionKey: this.operationsKey,
+      logRemovalPolicy: removalPolicy,
+      includeExecutionData: props.includeExecutionDataInLogs ?? true,
+    };
+    const migrateVault = new MigratorStateMachine(this, 'MigrateVault', {
+      ...stateMachineCommon,
+      definitionFile: join(projectRoot, 'state-machines', 'migrate-vault.asl.json'),
+      stateMachineName: migrateVaultName,
+    });
+    const migrateAllVaults = new MigratorStateMachine(this, 'MigrateAllVaults', {
+      ...stateMachineCommon,
+      definitionFile: join(projectRoot, 'state-machines', 'migrate-all-vaults.asl.json'),
+      stateMachineName: `${namePrefix}-MigrateAllVaults`,
+    });
+    this.migrateVault = migrateVault.stateMachine;
+    this.migrateAllVaults = migrateAllVaults.stateMachine;
+
+    if (props.schedule !== undefined) {
+      this.schedule = new MigrationSchedule(this, 'Schedule', {
+        ...props.schedule,
+        migrateAllVaults: this.migrateAllVaults,
+      });
+    }
+
+    this.observability = new MigratorObservability(this, 'Observability', {
+      migrateVault: this.migrateVault,
+      migrateAllVaults: this.migrateAllVaults,
+      functions,
+      alarmTopic: this.reportTopic,
+      dashboardName: `${namePrefix}-Migrations`,
+    });
+  }
+}
+
+function upperFirst(name: string): string {
+  return `${name.charAt(0).toUpperCase()}${name.slice(1)}`;
+}
