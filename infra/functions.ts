@@ -95,8 +95,11 @@ export interface MigratorFunctionSpec {
   readonly directory: string;
   /** Name of the `${...}` DefinitionSubstitution that carries the function's ARN. */
   readonly substitution: string;
+  /** What the Lambda does, shown in the console. */
   readonly description: string;
+  /** At most the `TimeoutSeconds` of the Task states that call it. */
   readonly timeout: Duration;
+  /** Memory (and so CPU) in MB: more for the Lambdas that page through whole vaults. */
   readonly memorySize: number;
 }
 
@@ -108,6 +111,7 @@ export const MIGRATOR_RUNTIME = lambda.Runtime.NODEJS_24_X;
 
 /** What a {@link FunctionFactory} gets: everything but the code. */
 export interface FactoryFunctionProps extends lambda.FunctionOptions {
+  /** The Lambda runtime ({@link MIGRATOR_RUNTIME}). */
   readonly runtime: lambda.Runtime;
   /** Absolute path of the handler's TypeScript entry file (exports `handler`). */
   readonly entry: string;
@@ -181,9 +185,11 @@ export interface MigratorFunctionProps {
   readonly serviceName: string;
   /** Powertools log level. */
   readonly logLevel: string;
+  /** Retention of the function's log group. */
   readonly logRetention: logs.RetentionDays;
   /** Encrypts the function's log group. */
   readonly logEncryptionKey: kms.IKey;
+  /** What happens to the function's log group when the stack is deleted. */
   readonly logRemovalPolicy: RemovalPolicy;
 }
 

@@ -44,12 +44,15 @@ export function migratorArns(stack: Stack) {
 
 /** What the Lambdas' permissions refer to. */
 export interface FunctionPermissionsContext {
+  /** The stack whose account, Region and partition scope the ARNs. */
   readonly stack: Stack;
   /** Whether the retire Lambda may delete source recovery points and vaults. */
   readonly allowSourceDeletion: boolean;
   /** The role AWS Backup assumes for copy jobs. */
   readonly copyRoleArn: string;
+  /** The report bucket: reports are written into it. */
   readonly reportBucketArn: string;
+  /** The report topic: reports are announced on it. */
   readonly reportTopicArn: string;
   /** Key of the report bucket and the topic. */
   readonly reportKeyArn: string;

@@ -7,7 +7,9 @@ import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 
 export interface MigratorObservabilityProps {
+  /** The MigrateVault state machine: alarms and the migrations-in-flight graph. */
   readonly migrateVault: sfn.IStateMachine;
+  /** The MigrateAllVaults state machine: alarms and its executions graph. */
   readonly migrateAllVaults: sfn.IStateMachine;
   /** The Lambdas, by a readable name, for the error widget. */
   readonly functions: Readonly<Record<string, lambda.IFunction>>;

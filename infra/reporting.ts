@@ -67,9 +67,14 @@ export class OperationsKey extends Construct {
 }
 
 export interface ReportBucketProps {
+  /** Encrypts the reports (SSE-KMS with a bucket key). */
   readonly encryptionKey: kms.IKey;
-  /** Days after which a report is deleted; undefined keeps reports. */
+  /**
+   * How long a report is kept.
+   * @default reports are kept until deleted
+   */
   readonly reportExpiration?: Duration;
+  /** What happens to the bucket when the stack is deleted. */
   readonly removalPolicy: RemovalPolicy;
 }
 
@@ -111,8 +116,12 @@ export class ReportBucket extends Construct {
 }
 
 export interface ReportTopicProps {
+  /** Encrypts the messages at rest. */
   readonly encryptionKey: kms.IKey;
-  /** An address that receives every report summary and alarm; none when undefined. */
+  /**
+   * An address that receives every report summary and alarm.
+   * @default no subscription
+   */
   readonly notificationEmail?: string;
 }
 

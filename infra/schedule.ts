@@ -45,6 +45,7 @@ export interface MigrationScheduleOptions {
 }
 
 export interface MigrationScheduleProps extends MigrationScheduleOptions {
+  /** The state machine the schedule starts. */
   readonly migrateAllVaults: sfn.IStateMachine;
 }
 

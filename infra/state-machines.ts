@@ -68,8 +68,11 @@ export interface MigratorStateMachineProps {
   readonly functions: Readonly<Record<string, lambda.IFunction>>;
   /** Name of the MigrateVault state machine, which definitions start executions of. */
   readonly migrateVaultStateMachineName: string;
+  /** Retention of the execution log group. */
   readonly logRetention: logs.RetentionDays;
+  /** Encrypts the execution log group. */
   readonly logEncryptionKey: kms.IKey;
+  /** What happens to the execution log group when the stack is deleted. */
   readonly logRemovalPolicy: RemovalPolicy;
   /** Whether the execution log carries each state's input and output. */
   readonly includeExecutionData: boolean;
@@ -109,7 +112,7 @@ export class MigratorStateMachine extends Construct {
       if (!Token.isUnresolved(name) && !STATE_MACHINE_NAME.test(name)) {
         throw new Error(
           `State machine name "${name}" is invalid: use 1 to 80 letters, digits, '-' or '_' ` +
-            '(a shorter stack name or stateMachineNamePrefix)',
+            '(a shorter stack name or namePrefix)',
         );
       }
     }

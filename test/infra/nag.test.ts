@@ -1,11 +1,11 @@
-import { App, Stack, Validations } from 'aws-cdk-lib';
+import { Stack, Validations } from 'aws-cdk-lib';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { describe, expect, it } from 'vitest';
 import { acknowledgeWildcardResources } from '../../infra/nag.ts';
-import { synthStack } from './support.ts';
+import { synthStack, testApp } from './support.ts';
 
 /** Each configuration is synthesized once, when a test first needs it. */
 function once<T>(build: () => T): () => T {
@@ -91,7 +91,7 @@ describe('cdk-nag AwsSolutions', () => {
   });
 
   it('refuses a wildcard resource that has no recorded reason', () => {
-    const stack = new Stack(new App(), 'Unreasoned');
+    const stack = new Stack(testApp(), 'Unreasoned');
     const role = new iam.Role(stack, 'Role', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
     const statement = new iam.PolicyStatement({
       sid: 'Everything',

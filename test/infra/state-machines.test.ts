@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { App, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { MIGRATOR_FUNCTION_NAMES, MIGRATOR_FUNCTIONS } from '../../infra/functions.ts';
 import { MIGRATE_VAULT_ARN_SUBSTITUTION, MigratorStateMachine } from '../../infra/state-machines.ts';
 import { PROJECT_ROOT } from '../../infra/vault-migrator.ts';
-import { ACCOUNT, flat, logicalId, REGION, synthStack } from './support.ts';
+import { ACCOUNT, flat, logicalId, REGION, synthStack, testApp } from './support.ts';
 
 const synthesized = synthStack();
 const { stack, template } = synthesized;
@@ -135,7 +135,7 @@ describe('definitions the construct refuses at synth time', () => {
     const directory = mkdtempSync(join(tmpdir(), 'asl-'));
     const file = join(directory, 'machine.asl.json');
     writeFileSync(file, JSON.stringify(definition));
-    const scope = new Stack(new App(), 'Refusals', { env: { account: ACCOUNT, region: REGION } });
+    const scope = new Stack(testApp(), 'Refusals', { env: { account: ACCOUNT, region: REGION } });
     return () =>
       new MigratorStateMachine(scope, 'Machine', {
         definitionFile: file,

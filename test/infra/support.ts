@@ -34,9 +34,17 @@ export interface Synthesized {
   factory: InlineFunctionFactory;
 }
 
+/**
+ * An app for synth tests. CDK's built-in CloudFormation schema validation is left to the one real
+ * `cdk synth` (synth.test.ts): it costs about a second per synth.
+ */
+export function testApp(): App {
+  return new App({ builtinCloudFormationValidation: false });
+}
+
 /** The stack as the app builds it (account and Region known), with inline Lambda code. */
 export function synthStack(props: VaultMigratorStackProps = {}, stackName = 'Test'): Synthesized {
-  const app = new App();
+  const app = testApp();
   const factory = new InlineFunctionFactory();
   const stack = new VaultMigratorStack(app, stackName, {
     env: { account: ACCOUNT, region: REGION },
