@@ -208,14 +208,10 @@ export const UNSCOPABLE_ACTIONS = [
  */
 export function wildcardReasons(
   context: FunctionPermissionsContext,
-): (resource: string) => string | undefined {
+): (resource: string, actions: readonly string[]) => string | undefined {
   const arn = migratorArns(context.stack);
+  const unscopable: readonly string[] = UNSCOPABLE_ACTIONS;
   const reasons = new Map<string, string>([
-    [
-      '*',
-      'Only actions that support no resource-level permissions (Service Authorization Reference) are ' +
-        `granted on *: ${UNSCOPABLE_ACTIONS.join(', ')}.`,
-    ],
     [
       arn.anyVault,
       'Vault names come from the execution input at run time; scoped to backup vaults of this account and Region.',
@@ -240,7 +236,15 @@ export function wildcardReasons(
       'Report object keys are per execution (<execution>/report.json); scoped to the report bucket.',
     ],
   ]);
-  return (resource) => reasons.get(resource);
+  return (resource, actions) => {
+    if (resource !== '*') return reasons.get(resource);
+    // Only actions IAM cannot scope may be granted on `*`.
+    if (actions.some((action) => !unscopable.includes(action))) return undefined;
+    return (
+      'These actions support no resource-level permissions (Service Authorization Reference), so ' +
+      `they are granted on *: ${actions.join(', ')}.`
+    );
+  };
 }
 
 export interface CopyRoleProps {

@@ -30,27 +30,30 @@ export function nagName(scope: IConstruct, value: unknown): string {
 
 /**
  * Acknowledges the AwsSolutions-IAM5 finding of each wildcard resource in `statements`, on
- * `role`, with the reason `reasonFor` gives. Every wildcard must have a reason: a statement that
- * gains one without a reason fails the synth instead of being waved through.
+ * `role`, with the reason `reasonFor` gives (it learns the actions granted on that resource).
+ * Every wildcard must have a reason: a statement that gains one without a reason fails the synth
+ * instead of being waved through.
  */
 export function acknowledgeWildcardResources(
   role: iam.IRole,
   statements: readonly iam.PolicyStatement[],
-  reasonFor: (resource: string) => string | undefined,
+  reasonFor: (resource: string, actions: readonly string[]) => string | undefined,
 ): void {
-  const acknowledged = new Set<string>();
+  const wildcards = new Map<string, { resource: string; actions: Set<string>; sid: string | undefined }>();
   for (const statement of statements) {
     for (const resource of statement.resources) {
       const name = nagName(role, resource);
-      if (!name.includes('*') || acknowledged.has(name)) continue;
-      const reason = reasonFor(resource);
-      if (reason === undefined) {
-        throw new Error(
-          `No reason is recorded for the wildcard resource ${name} (statement ${statement.sid})`,
-        );
-      }
-      Validations.of(role).acknowledge({ id: `AwsSolutions-IAM5[Resource::${name}]`, reason });
-      acknowledged.add(name);
+      if (!name.includes('*')) continue;
+      const wildcard = wildcards.get(name) ?? { resource, actions: new Set<string>(), sid: statement.sid };
+      for (const action of statement.actions) wildcard.actions.add(action);
+      wildcards.set(name, wildcard);
     }
+  }
+  for (const [name, { resource, actions, sid }] of wildcards) {
+    const reason = reasonFor(resource, [...actions]);
+    if (reason === undefined) {
+      throw new Error(`No reason is recorded for the wildcard resource ${name} (statement ${sid})`);
+    }
+    Validations.of(role).acknowledge({ id: `AwsSolutions-IAM5[Resource::${name}]`, reason });
   }
 }

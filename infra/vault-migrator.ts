@@ -208,7 +208,13 @@ export class VaultMigrator extends Construct {
       // Active tracing adds the X-Ray actions on `*` to every role.
       acknowledgeWildcardResources(
         migratorFunction.role,
-        [...statements, new iam.PolicyStatement({ actions: ['xray:PutTraceSegments'], resources: ['*'] })],
+        [
+          ...statements,
+          new iam.PolicyStatement({
+            actions: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'],
+            resources: ['*'],
+          }),
+        ],
         wildcardReason,
       );
       functions[name] = migratorFunction.function;

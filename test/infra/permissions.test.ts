@@ -6,7 +6,7 @@ import {
   MIGRATOR_FUNCTIONS,
   type MigratorFunctionName,
 } from '../../infra/functions.ts';
-import { UNSCOPABLE_ACTIONS } from '../../infra/iam.ts';
+import { UNSCOPABLE_ACTIONS, wildcardReasons } from '../../infra/iam.ts';
 import { readAslDefinition } from '../../infra/state-machines.ts';
 import { PROJECT_ROOT } from '../../infra/vault-migrator.ts';
 import {
@@ -265,6 +265,22 @@ describe('no wildcard actions', () => {
       .filter((statement) => statement.Effect === 'Allow' && list(statement.Resource).includes('*'))
       .flatMap((statement) => list(statement.Action));
     expect(onStar.filter((action) => !unscopable.has(action))).toEqual([]);
+  });
+
+  it('has no reason to give for an action IAM could scope, granted on *', () => {
+    const migrator = byDefault.stack.migrator;
+    const reasonFor = wildcardReasons({
+      stack: byDefault.stack,
+      allowSourceDeletion: false,
+      copyRoleArn: migrator.copyRole.roleArn,
+      reportBucketArn: migrator.reportBucket.bucketArn,
+      reportTopicArn: migrator.reportTopic.topicArn,
+      reportKeyArn: migrator.operationsKey.keyArn,
+    });
+    expect(reasonFor('*', ['backup:ListCopyJobs', 'xray:PutTraceSegments'])).toMatch(
+      /support no resource-level/,
+    );
+    expect(reasonFor('*', ['backup:ListCopyJobs', 'backup:StartCopyJob'])).toBeUndefined();
   });
 
   it("allows no wildcard action in a resource policy but the keys' account-root administration", () => {
