@@ -1,0 +1,220 @@
+/**
+ * Running a migration, locally or on AWS, from start to summary: start the execution, show its
+ * progress on stderr, gather the reports, print the summary (or `--json`) on stdout, and return
+ * the exit status (0 only when every migration succeeded and verified).
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { EmulatorOptions } from '#emulator/index.ts';
+import { awsClients } from '../aws/clients.ts';
+import { followExecution, s3Reports, startExecution } from '../aws/execution.ts';
+import { findDeployment, type StateMachineKind } from '../aws/stack.ts';
+import { EXIT, type ExitStatus } from '../errors.ts';
+import { type CliIO, paint, useColour } from '../io.ts';
+import { executionFolder, localReports } from '../local/records.ts';
+import { openLocalSession } from '../local/session.ts';
+import { formatDuration, ProgressBoard } from '../progress/board.ts';
+import { ProgressTracker } from '../progress/tracker.ts';
+import { collectSummary, type ExecutionView } from '../report/collect.ts';
+import { renderHtml } from '../report/html.ts';
+import { type MigrationSummary, SUCCESS_OUTCOMES, succeeded } from '../report/model.ts';
+import { displayPath, renderSummaryText } from '../report/text.ts';
+import { interruption } from './interrupt.ts';
+import { isLocal, type OutputOptions, type WhereOptions } from './options.ts';
+
+export interface MigrationRequest {
+  kind: StateMachineKind;
+  input: Record<string, unknown>;
+  executionName: string;
+  /** The vault of a single migration, shown before the execution reports anything. */
+  vault?: string;
+  /** Overrides of the embedded emulator (the demo's settings otherwise). */
+  emulator?: EmulatorOptions;
+  /** Key given with --kms-key (then local mode creates none). */
+  kmsKey?: string;
+}
+
+export type RunOptions = WhereOptions & OutputOptions;
+
+/** What the run prints on stdout (the summary or JSON) and its one-line verdict on stderr. */
+async function finish(
+  view: ExecutionView,
+  summary: MigrationSummary,
+  options: RunOptions,
+  io: CliIO,
+): Promise<ExitStatus> {
+  const ok = succeeded(summary);
+  if (options.json) {
+    const body =
+      view.output !== undefined
+        ? view.output
+        : {
+            execution: view.name,
+            executionArn: view.arn,
+            status: view.status,
+            error: view.error ?? null,
+            cause: view.cause ?? null,
+            reportLocation: summary.vaults[0]?.reportFiles ?? null,
+          };
+    io.stdout.write(`${JSON.stringify(body, null, 2)}\n`);
+  } else {
+    io.stdout.write(renderSummaryText(summary, { colour: useColour(io.stdout, io.env), cwd: io.cwd }));
+  }
+  if (!ok) io.stderr.write(`vault-migrator: ${failureLine(summary)}\n`);
+  return ok ? EXIT.OK : EXIT.MIGRATION_FAILED;
+}
+
+/** The one line that says why a run is not a success. */
+export function failureLine(summary: MigrationSummary): string {
+  const failed = summary.vaults.filter((vault) => !SUCCESS_OUTCOMES.includes(vault.outcome));
+  if (
+    summary.status !== 'SUCCEEDED' &&
+    (summary.stateMachine === 'MigrateAllVaults' || failed.length === 0)
+  ) {
+    return summary.error ?? `execution ${summary.execution} ${summary.status}`;
+  }
+  if (summary.stateMachine === 'MigrateVault' && failed.length === 1) {
+    const vault = failed[0];
+    return vault?.error ?? summary.error ?? `${vault?.vault}: ${vault?.outcome}`;
+  }
+  const first = failed[0];
+  return (
+    `${failed.length} of ${summary.vaults.length} vaults did not migrate; ` +
+    `${first?.vault}: ${first?.error ?? first?.outcome}${failed.length > 1 ? ' (and more: see the table)' : ''}`
+  );
+}
+
+async function runLocally(request: MigrationRequest, options: RunOptions, io: CliIO): Promise<ExitStatus> {
+  const started = Date.now();
+  const session = await openLocalSession(
+    {
+      endpoint: options.endpoint,
+      seed: options.seed,
+      emulator: request.emulator
+        ? {
+            ...request.emulator,
+            ...(options.randomSeed === undefined ? {} : { randomSeed: options.randomSeed }),
+          }
+        : options.randomSeed === undefined
+          ? undefined
+          : { randomSeed: options.randomSeed },
+      waitScale: options.waitScale,
+      reportDir: options.reportDir,
+      region: options.region,
+      kmsKey: request.kmsKey,
+    },
+    io,
+  );
+  const tracker = new ProgressTracker();
+  tracker.onVaultAdded = (vault) => {
+    void session.vaultSize(vault).then((size) => {
+      if (size !== undefined) tracker.estimate(vault, size);
+    });
+  };
+  if (request.vault) tracker.add(request.vault, 'preparing');
+  const board = options.quiet
+    ? undefined
+    : new ProgressBoard(io.stderr, tracker, { colour: useColour(io.stderr, io.env), startedAt: started });
+  const dim = paint(useColour(io.stderr, io.env));
+  if (!options.quiet) {
+    io.stderr.write(
+      dim(
+        'dim',
+        `${request.kind} ${request.executionName} on the local engine; Backup and KMS calls go to ${session.emulator ? `the embedded emulator (${session.endpoint})` : session.endpoint}` +
+          `${session.keyArn ? `; target key ${session.keyArn}` : ''}\n`,
+      ),
+    );
+  }
+  board?.start();
+  const release = interruption.hold(() => board?.stop());
+  let record: Awaited<ReturnType<typeof session.execute>>;
+  try {
+    record = await session.execute(request.kind, request.input, request.executionName, tracker);
+  } finally {
+    board?.stop();
+    release();
+    await session.stop();
+  }
+  const summary = await collectSummary(record, localReports(session.reportDir));
+  const htmlPath = join(executionFolder(session.reportDir, record.name), 'report.html');
+  writeFileSync(htmlPath, renderHtml(summary));
+  if (!options.quiet) {
+    io.stderr.write(
+      dim(
+        'dim',
+        `${record.stats.executions} execution${record.stats.executions === 1 ? '' : 's'}, ${record.stats.stateTransitions} state transitions, ` +
+          `${record.stats.lambdaInvocations} Lambda invocations; ${formatDuration(record.simulatedMs)} simulated in ${((Date.now() - started) / 1000).toFixed(1)} s\n`,
+      ),
+    );
+    io.stderr.write(`HTML report: ${displayPath(htmlPath, io.cwd)}\n`);
+  }
+  return finish(record, summary, options, io);
+}
+
+/** One line on stderr that follows an AWS execution: redrawn on a terminal, printed on change elsewhere. */
+function statusLine(io: CliIO, quiet: boolean | undefined) {
+  let last = '';
+  const started = Date.now();
+  return {
+    update(view: ExecutionView) {
+      if (quiet) return;
+      const elapsed = formatDuration(Date.now() - started).replace('<1 min', 'under a minute');
+      if (io.stderr.isTTY) {
+        io.stderr.write(`\r\x1b[2K${view.name}: ${view.status}, ${elapsed} so far`);
+      } else if (view.status !== last) {
+        io.stderr.write(`${view.name}: ${view.status}\n`);
+      }
+      last = view.status;
+    },
+    end() {
+      if (!quiet && io.stderr.isTTY) io.stderr.write('\n');
+    },
+  };
+}
+
+async function runOnAws(request: MigrationRequest, options: RunOptions, io: CliIO): Promise<ExitStatus> {
+  const clients = awsClients(io, options.region);
+  try {
+    const deployment = await findDeployment(clients.cloudFormation, request.kind, options);
+    const executionArn = await startExecution(
+      clients.sfn(),
+      deployment.stateMachineArn,
+      request.input,
+      request.executionName,
+    );
+    if (!options.quiet) io.stderr.write(`Started ${executionArn}\n`);
+    const line = statusLine(io, options.quiet);
+    const abort = new AbortController();
+    const release = interruption.hold(() => {
+      abort.abort();
+      line.end();
+      io.stderr.write(
+        `The execution goes on in AWS. Follow it with: vault-migrator status ${executionArn} --follow\n`,
+      );
+    });
+    let view: ExecutionView;
+    try {
+      view = await followExecution(
+        clients.sfn(),
+        executionArn,
+        options.pollInterval * 1000,
+        (current) => line.update(current),
+        abort.signal,
+      );
+    } finally {
+      line.end();
+      release();
+    }
+    const summary = await collectSummary(view, s3Reports(clients.s3, deployment.reportBucket));
+    for (const vault of summary.vaults) {
+      if (vault.reportFiles.json && !options.quiet) io.stderr.write(`Report: ${vault.reportFiles.json}\n`);
+    }
+    return await finish(view, summary, options, io);
+  } finally {
+    clients.destroy();
+  }
+}
+
+export function runMigration(request: MigrationRequest, options: RunOptions, io: CliIO): Promise<ExitStatus> {
+  return isLocal(options) ? runLocally(request, options, io) : runOnAws(request, options, io);
+}

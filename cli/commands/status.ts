@@ -1,0 +1,128 @@
+/**
+ * `status EXECUTION [--follow]`: where an execution is, and how its vaults came out.
+ */
+import { Command } from 'commander';
+import { awsClients } from '../aws/clients.ts';
+import { followExecution } from '../aws/execution.ts';
+import { EXIT, type ExitStatus } from '../errors.ts';
+import { type CliIO, paint, useColour } from '../io.ts';
+import { formatDuration } from '../progress/board.ts';
+import type { ExecutionView } from '../report/collect.ts';
+import { type MigrationSummary, OUTCOME_LABEL, succeeded } from '../report/model.ts';
+import { displayPath } from '../report/text.ts';
+import type { Action } from './migrate.ts';
+import { addOutputOptions, addWhereOptions, type OutputOptions, type WhereOptions } from './options.ts';
+import { resolveTarget, summaryOf, type Target } from './resolve.ts';
+import { failureLine } from './run.ts';
+
+interface StatusOptions extends WhereOptions, OutputOptions {
+  follow?: boolean;
+}
+
+const EXAMPLES = `
+Examples:
+  $ vault-migrator status arn:aws:states:eu-west-1:123456789012:execution:BackupVaultMigrator-MigrateVault:legacy-20261123-141802
+  $ vault-migrator status legacy-20261123-141802 --follow
+  $ vault-migrator status demo --report-dir reports/demo          # a local run`;
+
+function field(label: string, value: string): string {
+  return `${`${label}`.padEnd(10)}${value}`;
+}
+
+function describe(target: Target, summary: MigrationSummary, io: CliIO): string {
+  const style = paint(useColour(io.stdout, io.env));
+  const lines: string[] = [];
+  if (target.kind === 'execution') {
+    const { view } = target;
+    lines.push(
+      field('Execution', `${view.name} (${view.stateMachine}${target.where === 'local' ? ', local' : ''})`),
+    );
+    if (target.where === 'aws') lines.push(field('ARN', view.arn));
+    lines.push(
+      field(
+        'Status',
+        style(
+          view.status === 'SUCCEEDED' ? 'green' : view.status === 'RUNNING' ? 'cyan' : 'red',
+          view.status,
+        ),
+      ),
+    );
+    if (view.startDate) lines.push(field('Started', view.startDate));
+    if (view.stopDate) lines.push(field('Stopped', view.stopDate));
+    if (view.status === 'RUNNING' && view.startDate) {
+      lines.push(field('Running', `${formatDuration(Date.now() - Date.parse(view.startDate))} so far`));
+    }
+  } else {
+    lines.push(field('Report', displayPath(target.path, io.cwd)));
+    lines.push(field('Execution', summary.execution));
+  }
+  if (summary.error && summary.vaults.length === 0) lines.push(field('Error', summary.error));
+  const nameWidth = Math.max(0, ...summary.vaults.map((vault) => vault.vault.length));
+  if (summary.vaults.length > 0) lines.push('', 'Vaults');
+  for (const vault of summary.vaults) {
+    const detail =
+      vault.error ??
+      (vault.copyable === null ? '' : `${vault.copied ?? 0} of ${vault.copyable} copies verified`);
+    lines.push(`  ${vault.vault.padEnd(nameWidth)}  ${OUTCOME_LABEL[vault.outcome].padEnd(24)}  ${detail}`);
+  }
+  for (const skipped of summary.skippedVaults) {
+    lines.push(`  ${skipped.vault.padEnd(nameWidth)}  ${'left alone'.padEnd(24)}  ${skipped.reason}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+export function statusCommand(io: CliIO, action: Action): Command {
+  const command = new Command('status')
+    .description('Show the status of a migration execution (on AWS, or recorded by a local run).')
+    .argument('<execution>', 'execution ARN or name (on AWS), or the name of a local run')
+    .option('--follow', 'on AWS: wait for a running execution to end, showing its status');
+  addWhereOptions(command, { running: false });
+  addOutputOptions(command, { json: true });
+  command.addHelpText('after', EXAMPLES);
+  command.action((execution: string, options: StatusOptions, self: Command) =>
+    action(self, async (): Promise<ExitStatus> => {
+      const { target, destroy } = await resolveTarget(execution, options, io, { files: false });
+      try {
+        let resolved = target;
+        if (
+          resolved.kind === 'execution' &&
+          resolved.where === 'aws' &&
+          options.follow &&
+          resolved.view.status === 'RUNNING'
+        ) {
+          const clients = awsClients(io, options.region);
+          try {
+            let last = '';
+            const view: ExecutionView = await followExecution(
+              clients.sfn(),
+              resolved.view.arn,
+              options.pollInterval * 1000,
+              (current) => {
+                if (!options.quiet && current.status !== last)
+                  io.stderr.write(`${current.name}: ${current.status}\n`);
+                last = current.status;
+              },
+            );
+            resolved = { ...resolved, view };
+          } finally {
+            clients.destroy();
+          }
+        }
+        const summary = await summaryOf(resolved);
+        if (options.json) {
+          const body = resolved.kind === 'execution' ? resolved.view : summary;
+          io.stdout.write(`${JSON.stringify(body, null, 2)}\n`);
+        } else {
+          io.stdout.write(describe(resolved, summary, io));
+        }
+        if (summary.status === 'RUNNING') return EXIT.OK;
+        if (succeeded(summary)) return EXIT.OK;
+        io.stderr.write(`vault-migrator: ${failureLine(summary)}\n`);
+        return EXIT.MIGRATION_FAILED;
+      } finally {
+        destroy();
+      }
+    }),
+  );
+  return command;
+}

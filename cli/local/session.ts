@@ -1,0 +1,261 @@
+/**
+ * `--local`: the state machines run in this process on the local Step Functions engine with the
+ * deployed handler code, and the handlers' Backup and KMS calls go to the embedded emulator, or to
+ * the endpoint given with `--endpoint` (any AWS-compatible endpoint). Wait states advance the
+ * emulator's clock, or sleep a scaled real time against an endpoint that has no clock to advance.
+ */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { BackupClient, DescribeBackupVaultCommand } from '@aws-sdk/client-backup';
+import {
+  CreateAliasCommand,
+  CreateKeyCommand,
+  DescribeKeyCommand,
+  KMSClient,
+  paginateListAliases,
+} from '@aws-sdk/client-kms';
+import { type Emulator, type EmulatorOptions, startEmulator } from '#emulator/index.ts';
+import type { SeedSpec } from '#emulator/seed.ts';
+import {
+  type ExecutionResult,
+  emulatorTime,
+  endpointTime,
+  LocalRunner,
+  type SimulatedTime,
+  type StateMachineName,
+} from '../../local/runner/index.ts';
+import { DEMO_ACCOUNT, DEMO_EMULATOR } from '../demo/account.ts';
+import { CliError, fromAwsError, UsageError } from '../errors.ts';
+import type { CliIO } from '../io.ts';
+import type { ProgressTracker } from '../progress/tracker.ts';
+import { observeTasks } from './observe.ts';
+import { type ExecutionRecord, writeRecord } from './records.ts';
+
+/** The alias of the key local runs create or reuse, as the stack's key has it on AWS. */
+export const MIGRATION_KEY_ALIAS = 'alias/vault-migrator';
+
+export interface LocalOptions {
+  /** An AWS-compatible endpoint; without it, the embedded emulator. */
+  endpoint?: string | undefined;
+  /** Seed file for the embedded emulator; default the demo account. */
+  seed?: string | undefined;
+  /** Emulator settings for the embedded emulator (the demo's by default). */
+  emulator?: EmulatorOptions | undefined;
+  /** Wall seconds per simulated second of Wait states: 0 = none (embedded default), 1 = real time (endpoint default). */
+  waitScale?: number | undefined;
+  reportDir: string;
+  region?: string | undefined;
+  /** The key named with --kms-key: then no key is created. */
+  kmsKey?: string | undefined;
+}
+
+export interface LocalSession {
+  runner: LocalRunner;
+  /** Where the Backup and KMS calls go. */
+  endpoint: string;
+  region: string;
+  accountId: string;
+  reportDir: string;
+  /** The key MIGRATION_KMS_KEY_ARN names (created or reused), unless --kms-key was given. */
+  keyArn: string | undefined;
+  emulator: Emulator | undefined;
+  /** The number of recovery points AWS Backup states for a vault (approximate), if it answers. */
+  vaultSize(vaultName: string): Promise<number | undefined>;
+  /** Runs an execution to its end, reporting its tasks to `tracker`, and records it. */
+  execute(
+    stateMachine: StateMachineName,
+    input: unknown,
+    name: string,
+    tracker?: ProgressTracker,
+  ): Promise<ExecutionRecord>;
+  stop(): Promise<void>;
+}
+
+function loadSeed(path: string): SeedSpec {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as SeedSpec;
+  } catch (error) {
+    throw new UsageError(`--seed ${path}: ${(error as Error).message}`);
+  }
+}
+
+function credentials(env: CliIO['env']) {
+  const accessKeyId = env.AWS_ACCESS_KEY_ID;
+  const secretAccessKey = env.AWS_SECRET_ACCESS_KEY;
+  // Fake credentials when none are set: the emulator (or any local endpoint) takes them.
+  if (!accessKeyId || !secretAccessKey) return { accessKeyId: 'local', secretAccessKey: 'local' };
+  return {
+    accessKeyId,
+    secretAccessKey,
+    ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}),
+  };
+}
+
+/** The customer-managed key with alias/vault-migrator on the endpoint, created when missing. */
+export async function ensureMigrationKey(kms: KMSClient): Promise<string> {
+  for await (const page of paginateListAliases({ client: kms }, {})) {
+    const alias = page.Aliases?.find((entry) => entry.AliasName === MIGRATION_KEY_ALIAS);
+    if (alias?.TargetKeyId) {
+      const described = await kms.send(new DescribeKeyCommand({ KeyId: alias.TargetKeyId }));
+      const arn = described.KeyMetadata?.Arn;
+      if (arn) return arn;
+    }
+  }
+  const created = await kms.send(
+    new CreateKeyCommand({
+      Description: 'backup-vault-migrator target key (local)',
+      KeyUsage: 'ENCRYPT_DECRYPT',
+      KeySpec: 'SYMMETRIC_DEFAULT',
+    }),
+  );
+  const keyId = created.KeyMetadata?.KeyId;
+  const arn = created.KeyMetadata?.Arn;
+  if (!keyId || !arn) throw new CliError('InvalidKmsKey', 'CreateKey returned no key id');
+  await kms.send(new CreateAliasCommand({ AliasName: MIGRATION_KEY_ALIAS, TargetKeyId: keyId }));
+  return arn;
+}
+
+/** Emulator time, optionally also sleeping `waitScale` wall seconds per simulated second. */
+function scaledEmulatorTime(emulator: Emulator, waitScale: number): SimulatedTime {
+  const base = emulatorTime(emulator);
+  if (waitScale <= 0) return base;
+  return {
+    now: base.now,
+    wait: async (seconds) => {
+      await new Promise((done) => setTimeout(done, seconds * 1000 * waitScale));
+      await base.wait(seconds);
+    },
+  };
+}
+
+export async function openLocalSession(options: LocalOptions, io: CliIO): Promise<LocalSession> {
+  const reportDir = resolve(io.cwd, options.reportDir);
+  let emulator: Emulator | undefined;
+  let endpoint: string;
+  let region: string;
+  let time: SimulatedTime;
+  if (options.endpoint) {
+    endpoint = options.endpoint.replace(/\/+$/, '');
+    region = options.region ?? io.env.AWS_REGION ?? io.env.AWS_DEFAULT_REGION ?? 'us-east-1';
+    time = endpointTime(endpoint, options.waitScale ?? 1);
+  } else {
+    const seed = options.seed ? loadSeed(resolve(io.cwd, options.seed)) : DEMO_ACCOUNT;
+    emulator = await startEmulator({
+      ...(options.emulator ?? DEMO_EMULATOR),
+      ...(options.region ? { region: options.region } : {}),
+      seed,
+    });
+    emulator.recordCalls = false;
+    endpoint = emulator.url;
+    region = emulator.region;
+    time = scaledEmulatorTime(emulator, options.waitScale ?? 0);
+  }
+  const accountId = emulator?.accountId ?? '123456789012';
+  const stopEmulator = async () => {
+    await emulator?.stop();
+  };
+
+  let keyArn: string | undefined;
+  if (!options.kmsKey) {
+    const kms = new KMSClient({ endpoint, region, credentials: credentials(io.env), maxAttempts: 2 });
+    try {
+      keyArn = await ensureMigrationKey(kms);
+    } catch (error) {
+      await stopEmulator();
+      throw fromAwsError(error, `KMS at ${endpoint}`) ?? error;
+    } finally {
+      kms.destroy();
+    }
+  }
+
+  // Observe before the runner exists: it may take its handlers when it is built.
+  let tracker: ProgressTracker | undefined;
+  const stopObserving = observeTasks((observation) => tracker?.observe(observation));
+  const creds = credentials(io.env);
+  const runner = new LocalRunner({
+    region,
+    accountId,
+    time,
+    environment: {
+      AWS_ENDPOINT_URL: endpoint,
+      AWS_REGION: region,
+      AWS_ACCESS_KEY_ID: creds.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: creds.secretAccessKey,
+      ...('sessionToken' in creds && creds.sessionToken ? { AWS_SESSION_TOKEN: creds.sessionToken } : {}),
+      ...(keyArn ? { MIGRATION_KMS_KEY_ARN: keyArn } : {}),
+      COPY_ROLE_ARN: io.env.COPY_ROLE_ARN ?? `arn:aws:iam::${accountId}:role/vault-migrator-copy`,
+      // Local mode permits retiring source vaults; each execution still has to ask for it.
+      ALLOW_SOURCE_DELETION: 'true',
+      REPORT_DIR: reportDir,
+      // Handler logs would garble the progress and --json output; set POWERTOOLS_LOG_LEVEL to see them.
+      POWERTOOLS_LOG_LEVEL: io.env.POWERTOOLS_LOG_LEVEL ?? 'SILENT',
+      // Against the emulator, time is simulated: SDK retries need not wait long.
+      VAULT_MIGRATOR_RETRY_BASE_MS: io.env.VAULT_MIGRATOR_RETRY_BASE_MS ?? (emulator ? '5' : '100'),
+    },
+  });
+
+  const execute: LocalSession['execute'] = async (stateMachine, input, name, progress) => {
+    tracker = progress;
+    const startDate = new Date().toISOString();
+    const simulatedStart = (await time.now()).getTime();
+    let result: ExecutionResult;
+    try {
+      result = await runner.startExecution(stateMachine, input, name);
+    } finally {
+      tracker = undefined;
+    }
+    const simulatedEnd = (await time.now()).getTime();
+    const sum = (pick: (execution: ExecutionResult['executions'][number]) => number) =>
+      result.executions.reduce((total, execution) => total + pick(execution), 0);
+    const record: ExecutionRecord = {
+      recordVersion: 1,
+      name,
+      arn: `arn:aws:states:${region}:${accountId}:execution:${stateMachine}:${name}`,
+      stateMachine,
+      status: result.status,
+      startDate,
+      stopDate: new Date().toISOString(),
+      input,
+      ...(result.output === undefined ? {} : { output: result.output }),
+      ...(result.error === undefined ? {} : { error: result.error }),
+      ...(result.cause === undefined ? {} : { cause: result.cause }),
+      endpoint: emulator ? 'embedded emulator' : endpoint,
+      simulatedMs: simulatedEnd - simulatedStart,
+      stats: {
+        executions: result.executions.length,
+        stateTransitions: sum((execution) => execution.stateTransitions),
+        lambdaInvocations: sum((execution) => execution.lambdaInvocations),
+      },
+    };
+    writeRecord(reportDir, record);
+    return record;
+  };
+
+  let backup: BackupClient | undefined;
+  const vaultSize = async (vaultName: string) => {
+    backup ??= new BackupClient({ endpoint, region, credentials: creds, maxAttempts: 3 });
+    try {
+      const vault = await backup.send(new DescribeBackupVaultCommand({ BackupVaultName: vaultName }));
+      return vault.NumberOfRecoveryPoints;
+    } catch {
+      return undefined;
+    }
+  };
+
+  return {
+    runner,
+    endpoint,
+    region,
+    accountId,
+    reportDir,
+    keyArn,
+    emulator,
+    vaultSize,
+    execute,
+    async stop() {
+      stopObserving();
+      backup?.destroy();
+      await stopEmulator();
+    },
+  };
+}

@@ -1,0 +1,106 @@
+/**
+ * The `vault-migrator` command: its subcommands, and how every way of ending maps to an exit
+ * status and (at most) one line on stderr.
+ */
+import { Command, CommanderError } from 'commander';
+import { demoCommand } from './commands/demo.ts';
+import { type Action, migrateAllCommand, migrateCommand } from './commands/migrate.ts';
+import { reportCommand } from './commands/report.ts';
+import { statusCommand } from './commands/status.ts';
+import { CliError, EXIT, fromAwsError, oneLine, UsageError } from './errors.ts';
+import { type CliIO, processIO } from './io.ts';
+
+const DESCRIPTION = `Migrate AWS Backup vaults to new vaults encrypted with a customer-managed KMS key, copy by
+verified copy, with the backup-vault-migrator Step Functions workflow: on AWS (the deployed stack)
+or on this machine (--local: the same state machines and handlers, against the embedded emulator
+or any AWS-compatible --endpoint).`;
+
+const FOOTER = `
+Exit status: 0 every migration succeeded and verified; 1 a migration failed or is incomplete (the
+named error is printed); 2 bad arguments; 3 the command could not run (no stack, endpoint,
+credentials, execution or report); 130 interrupted.
+
+Start with:  vault-migrator demo`;
+
+function build(io: CliIO, action: Action): Command {
+  const program = new Command('vault-migrator')
+    .description(DESCRIPTION)
+    .showHelpAfterError('(add --help for usage)')
+    .showSuggestionAfterError(true)
+    .addHelpText('after', FOOTER);
+  program.addCommand(demoCommand(io, action));
+  program.addCommand(migrateCommand(io, action));
+  program.addCommand(migrateAllCommand(io, action));
+  program.addCommand(statusCommand(io, action));
+  program.addCommand(reportCommand(io, action));
+  const configure = (command: Command) => {
+    command.exitOverride().configureOutput({
+      writeOut: (text) => io.stdout.write(text),
+      writeErr: (text) => io.stderr.write(text),
+      getOutHelpWidth: () => io.stdout.columns ?? 100,
+      getErrHelpWidth: () => io.stderr.columns ?? 100,
+      getOutHasColors: () => false,
+      getErrHasColors: () => false,
+    });
+    for (const sub of command.commands) configure(sub);
+  };
+  configure(program);
+  for (const sub of program.commands) sub.showHelpAfterError(sub.helpInformation().split('\n')[0] ?? '');
+  return program;
+}
+
+/** One line for anything thrown; the stack trace only for bugs, and only with VAULT_MIGRATOR_DEBUG. */
+function report(error: unknown, io: CliIO): number {
+  if (error instanceof CliError) {
+    io.stderr.write(`vault-migrator: ${error.name}: ${oneLine(error.message)}\n`);
+    return error.exitStatus;
+  }
+  const known = fromAwsError(error, 'AWS');
+  if (known) {
+    io.stderr.write(`vault-migrator: ${known.name}: ${oneLine(known.message)}\n`);
+    return known.exitStatus;
+  }
+  const { name, message, stack } = error instanceof Error ? error : new Error(String(error));
+  if (io.env.VAULT_MIGRATOR_DEBUG) io.stderr.write(`${stack ?? message}\n`);
+  io.stderr.write(
+    `vault-migrator: ${name}: ${oneLine(message)}` +
+      `${io.env.VAULT_MIGRATOR_DEBUG ? '' : ' (set VAULT_MIGRATOR_DEBUG=1 for the stack trace)'}\n`,
+  );
+  return EXIT.MIGRATION_FAILED;
+}
+
+/** Runs the command line `argv` (without node and the script) and returns the exit status. */
+export async function run(argv: readonly string[], io: CliIO = processIO()): Promise<number> {
+  let status: number = EXIT.OK;
+  const action: Action = async (command, body) => {
+    try {
+      status = await body();
+    } catch (error) {
+      if (error instanceof UsageError) {
+        io.stderr.write(`error: ${oneLine(error.message)}\n\n${command.helpInformation()}`);
+        status = EXIT.USAGE;
+        return;
+      }
+      status = report(error, io);
+    }
+  };
+  const program = build(io, action);
+  if (argv.length === 0) {
+    io.stderr.write(program.helpInformation());
+    return EXIT.USAGE;
+  }
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Help and version are answers, not errors; anything else commander refuses is bad usage.
+      return error.code === 'commander.helpDisplayed' ||
+        error.code === 'commander.help' ||
+        error.code === 'commander.version'
+        ? EXIT.OK
+        : EXIT.USAGE;
+    }
+    return report(error, io);
+  }
+  return status;
+}

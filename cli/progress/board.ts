@@ -1,0 +1,173 @@
+/**
+ * Live progress on stderr: one bar per vault (copies done of total, failures, simulated time
+ * left, phase), redrawn in place on a terminal at most ten times a second. When stderr is not a
+ * terminal (CI, a pipe, a log file) it prints a plain line when a vault changes phase or passes a
+ * quarter of its copies, so logs stay short and readable.
+ */
+import { type OutputStream, paint, visibleLength } from '../io.ts';
+import { OUTCOME_LABEL } from '../report/model.ts';
+import type { ProgressTracker, VaultProgress } from './tracker.ts';
+
+const BAR_WIDTH = 24;
+const REDRAW_MS = 100;
+
+/** "42 min", "3.5 h", "2.1 days". */
+export function formatDuration(ms: number): string {
+  const minutes = ms / 60_000;
+  if (minutes < 1) return '<1 min';
+  if (minutes < 90) return `${Math.round(minutes)} min`;
+  const hours = minutes / 60;
+  if (hours < 48) return `${hours.toFixed(1)} h`;
+  return `${(hours / 24).toFixed(1)} days`;
+}
+
+export function bar(fraction: number, width = BAR_WIDTH): string {
+  const clamped = Math.min(1, Math.max(0, Number.isFinite(fraction) ? fraction : 0));
+  const filled = Math.round(clamped * width);
+  return `${'█'.repeat(filled)}${'░'.repeat(width - filled)}`;
+}
+
+export interface BoardOptions {
+  colour?: boolean;
+  /** Wall-clock start, for the footer. */
+  startedAt?: number;
+}
+
+export class ProgressBoard {
+  private linesDrawn = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private dirty = false;
+  private stopped = false;
+  /** Line mode: what was last printed per vault (phase and quarter). */
+  private readonly printed = new Map<string, string>();
+  private readonly live: boolean;
+  private readonly style: ReturnType<typeof paint>;
+  private readonly startedAt: number;
+
+  constructor(
+    private readonly stream: OutputStream,
+    private readonly tracker: ProgressTracker,
+    options: BoardOptions = {},
+  ) {
+    this.live = stream.isTTY === true;
+    this.style = paint(options.colour ?? false);
+    this.startedAt = options.startedAt ?? Date.now();
+    tracker.onChange = () => this.changed();
+  }
+
+  start(): void {
+    if (!this.live) return;
+    this.stream.write('\x1b[?25l');
+    this.timer = setInterval(() => {
+      if (this.dirty) this.draw();
+    }, REDRAW_MS);
+    this.timer.unref?.();
+  }
+
+  /** Draws the final state and gives the terminal back. */
+  stop(): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+    if (this.live) {
+      this.draw();
+      this.stream.write('\x1b[?25h');
+    } else {
+      this.printChanges();
+    }
+  }
+
+  private changed(): void {
+    if (this.stopped) return;
+    if (this.live) this.dirty = true;
+    else this.printChanges();
+  }
+
+  /** One vault's line: name, bar, counts, failures, time left, phase or outcome. */
+  vaultLine(vault: VaultProgress, nameWidth: number): string {
+    const s = this.style;
+    const name = vault.vault.padEnd(nameWidth);
+    const total = vault.total ?? 0;
+    const counts = vault.total === null ? `${vault.done}` : `${vault.done}/${total}`;
+    const failed =
+      vault.permanentFailures > 0
+        ? s('red', `${vault.failedAttempts} failed, ${vault.permanentFailures} for good`)
+        : vault.failedAttempts > 0
+          ? s('yellow', `${vault.failedAttempts} failed, retried`)
+          : s('dim', '0 failed');
+    if (vault.phase === 'waiting') return `${name}  ${s('dim', bar(0))}  ${s('dim', 'waiting')}`;
+    if (vault.phase === 'done') {
+      const outcome = vault.outcome ? OUTCOME_LABEL[vault.outcome] : 'done';
+      const good = vault.outcome !== 'FAILED' && vault.outcome !== 'INCOMPLETE';
+      const fraction = vault.dryRun || total === 0 ? (good ? 1 : 0) : vault.done / total;
+      const detail = vault.dryRun ? `${total} to copy` : `${counts} copies`;
+      const label = good
+        ? s('green', outcome)
+        : s('red', vault.error ? `${outcome}: ${vault.error}` : outcome);
+      return `${name}  ${s(good ? 'green' : 'red', bar(fraction))}  ${detail}  ${vault.dryRun ? '' : `${failed}  `}${label}`;
+    }
+    const fraction = total === 0 ? 0 : vault.done / total;
+    const left = vault.etaMs === null ? '' : `  ~${formatDuration(vault.etaMs)} left`;
+    const phase =
+      vault.phase === 'copying' && vault.inFlight > 0 ? `copying (${vault.inFlight} running)` : vault.phase;
+    return `${name}  ${s('cyan', bar(fraction))}  ${counts} copies  ${failed}${left}  ${phase}`;
+  }
+
+  footer(): string {
+    const simulated = formatDuration(this.tracker.simulatedElapsedMs);
+    const wall = ((Date.now() - this.startedAt) / 1000).toFixed(1);
+    return this.style('dim', `simulated time ${simulated} · ${wall} s`);
+  }
+
+  private lines(): string[] {
+    const vaults = [...this.tracker.vaults.values()];
+    const nameWidth = Math.max(0, ...vaults.map((vault) => vault.vault.length));
+    const lines = vaults.map((vault) => this.vaultLine(vault, nameWidth));
+    lines.push(this.footer());
+    return lines;
+  }
+
+  private draw(): void {
+    this.dirty = false;
+    const width = Math.max(20, (this.stream.columns ?? 120) - 1);
+    const lines = this.lines().map((line) => truncate(line, width));
+    let out = this.linesDrawn > 0 ? `\x1b[${this.linesDrawn}A\r` : '';
+    for (const line of lines) out += `\x1b[2K${line}\n`;
+    out += '\x1b[J';
+    this.stream.write(out);
+    this.linesDrawn = lines.length;
+  }
+
+  /** Line mode: a line per vault whose phase or quarter of copies changed since last printed. */
+  private printChanges(): void {
+    for (const vault of this.tracker.vaults.values()) {
+      const total = vault.total ?? 0;
+      const quarter = vault.phase === 'copying' && total > 0 ? Math.floor((4 * vault.done) / total) : -1;
+      const key = `${vault.phase}|${quarter}`;
+      if (this.printed.get(vault.vault) === key) continue;
+      this.printed.set(vault.vault, key);
+      if (vault.phase === 'waiting') continue;
+      const nameWidth = Math.max(0, ...[...this.tracker.vaults.keys()].map((name) => name.length));
+      this.stream.write(`${this.vaultLine(vault, nameWidth).replace(/[█░]+ {2}/, '')}\n`);
+    }
+  }
+}
+
+/** Cuts a line (which may hold colour codes) to `width` visible characters. */
+export function truncate(line: string, width: number): string {
+  if (visibleLength(line) <= width) return line;
+  let visible = 0;
+  let out = '';
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: colour codes are kept whole.
+  for (const part of line.split(/(\x1b\[[0-9;]*m)/)) {
+    if (part.startsWith('\x1b[')) {
+      out += part;
+      continue;
+    }
+    const room = width - 1 - visible;
+    if (room <= 0) break;
+    out += part.slice(0, room);
+    visible += Math.min(part.length, room);
+  }
+  return `${out}…\x1b[0m`;
+}

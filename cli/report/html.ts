@@ -1,0 +1,295 @@
+/**
+ * The HTML report: one self-contained page (inline CSS and SVG, no script, nothing fetched) with
+ * the verdict, the headline figures, a chart of how the copies are encrypted, the vault table and
+ * the reasons behind it. It opens from disk, prints, and can be mailed as it is.
+ */
+import {
+  type EncryptionCounts,
+  type MigrationSummary,
+  OUTCOME_LABEL,
+  SUCCESS_OUTCOMES,
+  succeeded,
+  totals,
+  type VaultSummary,
+} from './model.ts';
+import { headline } from './text.ts';
+
+export function escapeHtml(text: string): string {
+  return text
+    .replaceAll('&', '&amp;')
+    .replaceAll('<', '&lt;')
+    .replaceAll('>', '&gt;')
+    .replaceAll('"', '&quot;')
+    .replaceAll("'", '&#39;');
+}
+
+const SEGMENTS: ReadonlyArray<{ key: keyof EncryptionCounts; label: string; colour: string }> = [
+  { key: 'targetKey', label: 'Re-encrypted with the target key', colour: '#2e7d32' },
+  { key: 'sourceKey', label: "Kept the source recovery point's key", colour: '#e0a100' },
+  { key: 'unencrypted', label: 'Unencrypted', colour: '#c62828' },
+  { key: 'other', label: 'Other key or not reported', colour: '#78909c' },
+];
+
+function count(value: number | null | undefined): string {
+  return value === null || value === undefined ? '–' : value.toLocaleString('en-US');
+}
+
+function percent(part: number, whole: number): string {
+  return whole === 0 ? '0%' : `${Math.round((100 * part) / whole)}%`;
+}
+
+/**
+ * A horizontal stacked bar per vault (and one for all vaults): each bar is the vault's copies,
+ * split by how they are encrypted, so that the share that did not take the new key shows at a glance.
+ */
+export function encryptionChart(vaults: readonly VaultSummary[]): string {
+  const rows: Array<{ label: string; encryption: EncryptionCounts | null; strong?: boolean }> = vaults.map(
+    (vault) => ({ label: vault.vault, encryption: vault.encryption }),
+  );
+  if (vaults.length > 1) {
+    rows.unshift({ label: 'All vaults', encryption: totals(vaults).encryption, strong: true });
+  }
+  const labelWidth = 190;
+  const barWidth = 560;
+  const totalWidth = 100;
+  const rowHeight = 40;
+  const barHeight = 24;
+  const legendHeight = 30;
+  const width = labelWidth + barWidth + totalWidth;
+  const height = legendHeight + rows.length * rowHeight + 6;
+  const parts: string[] = [];
+  parts.push(
+    `<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" viewBox="0 0 ${width} ${height}" width="100%" style="max-width:${width}px" aria-labelledby="chart-title">`,
+    '<title id="chart-title">Encryption of the copies, per vault</title>',
+  );
+  // Legend.
+  let x = 0;
+  for (const segment of SEGMENTS) {
+    parts.push(
+      `<rect x="${x}" y="6" width="14" height="14" rx="2" fill="${segment.colour}"/>`,
+      `<text x="${x + 20}" y="18" class="legend">${escapeHtml(segment.label)}</text>`,
+    );
+    // About 6.6 px per character at the legend's 12 px.
+    x += 20 + segment.label.length * 6.6 + 22;
+  }
+  rows.forEach((row, index) => {
+    const y = legendHeight + index * rowHeight;
+    const barY = y + (rowHeight - barHeight) / 2;
+    const label = row.label.length > 26 ? `${row.label.slice(0, 25)}…` : row.label;
+    parts.push(
+      `<text x="0" y="${barY + barHeight / 2 + 5}" class="label${row.strong ? ' strong' : ''}">${escapeHtml(label)}</text>`,
+    );
+    const encryption = row.encryption;
+    const total = encryption ? SEGMENTS.reduce((sum, segment) => sum + encryption[segment.key], 0) : 0;
+    if (!encryption || total === 0) {
+      parts.push(
+        `<rect x="${labelWidth}" y="${barY}" width="${barWidth}" height="${barHeight}" rx="3" class="empty"/>`,
+        `<text x="${labelWidth + 10}" y="${barY + barHeight / 2 + 5}" class="none">no copies</text>`,
+      );
+      return;
+    }
+    let offset = labelWidth;
+    for (const segment of SEGMENTS) {
+      const value = encryption[segment.key];
+      if (value === 0) continue;
+      const segmentWidth = (barWidth * value) / total;
+      parts.push(
+        `<rect x="${offset.toFixed(1)}" y="${barY}" width="${segmentWidth.toFixed(1)}" height="${barHeight}" fill="${segment.colour}"><title>${escapeHtml(`${row.label}: ${value} ${segment.label.toLowerCase()} (${percent(value, total)})`)}</title></rect>`,
+      );
+      const text = `${value.toLocaleString('en-US')}`;
+      if (segmentWidth > text.length * 8 + 8) {
+        parts.push(
+          `<text x="${(offset + segmentWidth / 2).toFixed(1)}" y="${barY + barHeight / 2 + 5}" class="value">${text}</text>`,
+        );
+      }
+      offset += segmentWidth;
+    }
+    parts.push(
+      `<text x="${labelWidth + barWidth + 10}" y="${barY + barHeight / 2 + 5}" class="total">${total.toLocaleString('en-US')} copies</text>`,
+    );
+  });
+  parts.push('</svg>');
+  return parts.join('\n');
+}
+
+function outcomeClass(vault: VaultSummary): string {
+  if (vault.outcome === 'FAILED' || vault.outcome === 'INCOMPLETE') return 'bad';
+  if (vault.outcome === 'MIGRATED_SOURCE_KEPT') return 'warn';
+  return SUCCESS_OUTCOMES.includes(vault.outcome) ? 'ok' : '';
+}
+
+function plansText(vault: VaultSummary): string {
+  if (vault.plans) {
+    const failed = vault.plans.notRepointed.length;
+    return failed > 0
+      ? `${count(vault.plans.repointed)}, <span class="bad">${failed} not</span>`
+      : count(vault.plans.repointed);
+  }
+  return vault.plansPlanned === null ? '–' : `${vault.plansPlanned} to repoint`;
+}
+
+function vaultRow(vault: VaultSummary): string {
+  const skipped =
+    vault.skippedReasons.length === 0
+      ? count(vault.skipped)
+      : `${count(vault.skipped)}<ul>${vault.skippedReasons
+          .map((reason) => `<li>${reason.count} ${escapeHtml(reason.label)}</li>`)
+          .join('')}</ul>`;
+  const cells = [
+    `<th scope="row">${escapeHtml(vault.vault)}${vault.targetVault ? `<div class="sub">→ ${escapeHtml(vault.targetVault)}</div>` : ''}</th>`,
+    `<td><span class="pill ${outcomeClass(vault)}">${escapeHtml(OUTCOME_LABEL[vault.outcome])}</span></td>`,
+    `<td class="num">${count(vault.recoveryPoints)}</td>`,
+    `<td class="num">${count(vault.copied)}</td>`,
+    `<td class="num">${skipped}</td>`,
+    `<td class="num${vault.failed ? ' bad' : ''}">${count(vault.failed)}</td>`,
+    `<td class="num">${count(vault.encryption?.targetKey)}</td>`,
+    `<td class="num">${count(vault.encryption?.sourceKey)}</td>`,
+    `<td class="num">${count(vault.encryption?.unencrypted)}</td>`,
+    `<td class="num">${plansText(vault)}</td>`,
+    `<td>${escapeHtml(vault.source.short)}</td>`,
+  ];
+  return `<tr>${cells.join('')}</tr>`;
+}
+
+function details(summary: MigrationSummary): string {
+  const items: string[] = [];
+  for (const vault of summary.vaults) {
+    const lines: string[] = [];
+    if (vault.error) lines.push(`<p class="bad">${escapeHtml(vault.error)}</p>`);
+    if (vault.targetKeyArn) lines.push(`<p>Target key <code>${escapeHtml(vault.targetKeyArn)}</code></p>`);
+    const fate = vault.source.why.startsWith(vault.source.fate)
+      ? vault.source.why
+      : `${vault.source.fate}: ${vault.source.why}`;
+    lines.push(`<p>Source vault ${escapeHtml(fate)}.</p>`);
+    for (const plan of vault.plans?.notRepointed ?? []) {
+      lines.push(`<p class="bad">Backup plan not repointed: ${escapeHtml(plan)}</p>`);
+    }
+    const files = Object.entries(vault.reportFiles).filter(([, path]) => path);
+    if (files.length > 0) {
+      lines.push(
+        `<p class="files">${files.map(([kind, path]) => `${kind}: <code>${escapeHtml(path ?? '')}</code>`).join(' · ')}</p>`,
+      );
+    }
+    if (vault.execution)
+      lines.push(`<p class="sub">Execution <code>${escapeHtml(vault.execution)}</code></p>`);
+    items.push(`<section class="vault"><h3>${escapeHtml(vault.vault)}</h3>${lines.join('')}</section>`);
+  }
+  if (summary.skippedVaults.length > 0) {
+    items.push(
+      `<section class="vault"><h3>Vaults left alone</h3><ul>${summary.skippedVaults
+        .map((vault) => `<li><strong>${escapeHtml(vault.vault)}</strong>: ${escapeHtml(vault.reason)}</li>`)
+        .join('')}</ul></section>`,
+    );
+  }
+  return items.join('\n');
+}
+
+const STYLE = `
+:root { color-scheme: light; --ink: #1d2733; --muted: #5b6672; --line: #dde3ea; --ok: #2e7d32; --warn: #9a6b00; --bad: #c62828; }
+* { box-sizing: border-box; }
+body { margin: 0; padding: 32px 40px 48px; font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", sans-serif; color: var(--ink); background: #f6f8fa; }
+main { max-width: 1180px; margin: 0 auto; }
+h1 { font-size: 24px; margin: 0 0 4px; }
+h2 { font-size: 17px; margin: 28px 0 10px; }
+h3 { font-size: 15px; margin: 0 0 6px; }
+.meta, .sub { color: var(--muted); font-size: 12.5px; }
+.verdict { display: inline-block; margin: 12px 0 4px; padding: 6px 12px; border-radius: 6px; font-weight: 600; }
+.verdict.ok { background: #e7f4e8; color: var(--ok); } .verdict.bad { background: #fdecea; color: var(--bad); }
+.cards { display: flex; gap: 12px; flex-wrap: wrap; margin-top: 16px; }
+.card { flex: 1 1 0; background: #fff; border: 1px solid var(--line); border-radius: 8px; padding: 10px 16px; min-width: 130px; }
+.card .n { font-size: 22px; font-weight: 650; } .card .l { color: var(--muted); font-size: 12.5px; }
+.panel { background: #fff; border: 1px solid var(--line); border-radius: 8px; padding: 16px 20px; }
+.chart text { font: 13px system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", sans-serif; fill: var(--ink); }
+.chart .legend { font-size: 12px; } .chart .strong { font-weight: 650; } .chart .value { fill: #fff; text-anchor: middle; font-weight: 600; font-size: 12px; }
+.chart .total { fill: var(--muted); font-size: 12px; } .chart .empty { fill: #f1f3f5; stroke: var(--line); } .chart .none { fill: var(--muted); font-style: italic; }
+.note { color: var(--muted); font-size: 12.5px; max-width: 900px; margin: 10px 0 0; }
+table { border-collapse: collapse; width: 100%; background: #fff; border: 1px solid var(--line); border-radius: 8px; }
+th, td { padding: 8px 10px; border-bottom: 1px solid var(--line); text-align: left; vertical-align: top; }
+tbody th, tfoot th { min-width: 170px; overflow-wrap: anywhere; }
+tbody td:last-child { min-width: 150px; }
+thead th.num { text-align: right; }
+thead th { font-size: 12px; color: var(--muted); font-weight: 600; background: #fbfcfd; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+td.num ul { margin: 4px 0 0; padding: 0; list-style: none; font-size: 11.5px; color: var(--muted); white-space: nowrap; }
+tfoot th, tfoot td { font-weight: 650; border-bottom: none; }
+.pill { display: inline-block; padding: 2px 8px; border-radius: 10px; font-size: 12px; font-weight: 600; white-space: nowrap; background: #eef1f4; }
+.pill.ok { background: #e7f4e8; color: var(--ok); } .pill.warn { background: #fff4d6; color: var(--warn); } .pill.bad { background: #fdecea; color: var(--bad); }
+.bad { color: var(--bad); }
+.details { display: grid; grid-template-columns: repeat(auto-fill, minmax(340px, 1fr)); gap: 12px; }
+.vault { background: #fff; border: 1px solid var(--line); border-radius: 8px; padding: 12px 16px; }
+.vault p { margin: 4px 0; } .vault ul { margin: 4px 0; padding-left: 18px; }
+code { font: 12px ui-monospace, "DejaVu Sans Mono", monospace; word-break: break-all; }
+footer { margin-top: 28px; color: var(--muted); font-size: 12px; }
+`;
+
+export function renderHtml(summary: MigrationSummary, generatedAt = new Date()): string {
+  const sum = totals(summary.vaults);
+  const ok = succeeded(summary);
+  const copies =
+    sum.encryption.targetKey + sum.encryption.sourceKey + sum.encryption.unencrypted + sum.encryption.other;
+  const predicted = summary.vaults.some((vault) => vault.encryptionPredicted);
+  const cards: Array<[string, string]> = [
+    [count(summary.vaults.length), summary.vaults.length === 1 ? 'vault' : 'vaults'],
+    [count(sum.recoveryPoints), 'source recovery points'],
+    [
+      summary.dryRun ? count(sum.copyable) : count(sum.copied),
+      summary.dryRun ? 'would be copied' : 'copied and verified',
+    ],
+    [count(sum.skipped), 'skipped (cannot be copied)'],
+    [count(sum.failed), 'without a verified copy'],
+    [
+      percent(sum.encryption.targetKey, copies),
+      predicted ? 'of copies would take the target key' : 'of copies re-encrypted with the target key',
+    ],
+  ];
+  const verdict = ok
+    ? summary.dryRun
+      ? 'Dry run: nothing was changed'
+      : 'Every migration succeeded and verified'
+    : summary.status === 'SUCCEEDED'
+      ? 'Not every migration succeeded'
+      : `The execution ${summary.status.toLowerCase()}${summary.error ? `: ${summary.error}` : ''}`;
+  const footerRow =
+    summary.vaults.length > 1
+      ? `<tfoot><tr><th scope="row">Total</th><td></td><td class="num">${count(sum.recoveryPoints)}</td><td class="num">${count(sum.copied)}</td><td class="num">${count(sum.skipped)}</td><td class="num">${count(sum.failed)}</td><td class="num">${count(sum.encryption.targetKey)}</td><td class="num">${count(sum.encryption.sourceKey)}</td><td class="num">${count(sum.encryption.unencrypted)}</td><td class="num">${count(sum.plansRepointed)}</td><td></td></tr></tfoot>`
+      : '';
+  const started = summary.startedAt ? ` · started ${escapeHtml(summary.startedAt)}` : '';
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Backup vault migration: ${escapeHtml(summary.execution)}</title>
+<style>${STYLE}</style>
+</head>
+<body>
+<main>
+<header>
+<h1>Backup vault migration</h1>
+<div class="meta">${escapeHtml(headline(summary))}${started}</div>
+<div class="verdict ${ok ? 'ok' : 'bad'}">${escapeHtml(verdict)}</div>
+</header>
+<div class="cards">${cards.map(([n, label]) => `<div class="card"><div class="n">${n}</div><div class="l">${escapeHtml(label)}</div></div>`).join('')}</div>
+<h2>Encryption of the copies${predicted ? ' (predicted)' : ''}</h2>
+<div class="panel">
+${encryptionChart(summary.vaults)}
+<p class="note">Each target vault is encrypted with the customer-managed key, so it passes checks such as Prowler's backup_vaults_encrypted. AWS Backup re-encrypts a copy with that key only for the resource types it fully manages (S3, EFS, DynamoDB with advanced backup, VMware, Timestream, CloudFormation, SAP HANA on EC2). Copies of EBS, EC2, RDS, Aurora, DocumentDB, Neptune, Redshift, FSx and Storage Gateway keep their source recovery point's key, and copies of unencrypted ones stay unencrypted. The figures are per copy, as AWS Backup reports each one.</p>
+</div>
+<h2>Vaults</h2>
+<table>
+<thead><tr><th>Vault</th><th>Outcome</th><th class="num">Recovery points</th><th class="num">Copied</th><th class="num">Skipped</th><th class="num">Failed</th><th class="num">Target key</th><th class="num">Source key</th><th class="num">Unencrypted</th><th class="num">Plans repointed</th><th>Source vault</th></tr></thead>
+<tbody>
+${summary.vaults.map(vaultRow).join('\n')}
+</tbody>
+${footerRow}
+</table>
+<h2>Details</h2>
+<div class="details">
+${details(summary)}
+</div>
+<footer>Generated by vault-migrator on ${escapeHtml(generatedAt.toISOString())}.</footer>
+</main>
+</body>
+</html>
+`;
+}

@@ -1,0 +1,231 @@
+/**
+ * The summary a person reads at the end of a run and from `report --format table`: one row per
+ * vault, then the reasons behind the numbers (what was skipped and why, why a source vault stays,
+ * what failed), then where the full reports are.
+ */
+import { isAbsolute, relative } from 'node:path';
+import { paint, type Style } from '../io.ts';
+import {
+  type MigrationSummary,
+  OUTCOME_LABEL,
+  SUCCESS_OUTCOMES,
+  succeeded,
+  totals,
+  type VaultSummary,
+} from './model.ts';
+import { type Column, renderTable } from './table.ts';
+
+export interface TextOptions {
+  colour?: boolean;
+  /** Report paths under this directory are shown relative to it. */
+  cwd?: string;
+}
+
+const COLUMNS: readonly Column[] = [
+  { header: 'Vault' },
+  { header: 'Outcome' },
+  { header: 'Recovery\npoints', align: 'right' },
+  { header: 'Copied', align: 'right' },
+  { header: 'Skipped', align: 'right' },
+  { header: 'Failed', align: 'right' },
+  { header: 'Target\nkey', align: 'right' },
+  { header: 'Source\nkey', align: 'right' },
+  { header: 'Un-\nencrypted', align: 'right' },
+  { header: 'Plans\nrepointed', align: 'right' },
+  { header: 'Source vault' },
+];
+
+function figure(value: number | null | undefined): string {
+  return value === null || value === undefined ? '-' : value.toLocaleString('en-US');
+}
+
+function plansCell(vault: VaultSummary): string {
+  if (vault.plans) {
+    const failed = vault.plans.notRepointed.length;
+    return failed > 0 ? `${figure(vault.plans.repointed)}, ${failed} not` : figure(vault.plans.repointed);
+  }
+  if (vault.plansPlanned !== null) return `(${vault.plansPlanned})`;
+  return '-';
+}
+
+function outcomeStyle(vault: VaultSummary): Style | undefined {
+  if (vault.outcome === 'FAILED' || vault.outcome === 'INCOMPLETE') return 'red';
+  if (vault.outcome === 'MIGRATED_SOURCE_KEPT') return 'yellow';
+  if (SUCCESS_OUTCOMES.includes(vault.outcome)) return 'green';
+  return undefined;
+}
+
+function outcomeText(vault: VaultSummary): string {
+  const label = OUTCOME_LABEL[vault.outcome];
+  if (vault.outcome !== 'FAILED' || !vault.error) return label;
+  return `${label}: ${vault.error.split(/[:( ]/)[0]}`;
+}
+
+export function displayPath(path: string, cwd?: string): string {
+  if (!cwd || !isAbsolute(path)) return path;
+  const rel = relative(cwd, path);
+  return rel.startsWith('..') || isAbsolute(rel) ? path : rel;
+}
+
+/** "MigrateAllVaults demo: SUCCEEDED, 2 vaults migrated, 1 left alone." */
+export function headline(summary: MigrationSummary): string {
+  const failed = summary.vaults.filter((vault) => !SUCCESS_OUTCOMES.includes(vault.outcome)).length;
+  const parts = [`${summary.stateMachine} ${summary.execution}: ${summary.status}`];
+  if (summary.stateMachine === 'MigrateAllVaults' || summary.vaults.length !== 1) {
+    const done = summary.vaults.length - failed;
+    parts.push(
+      `${done} of ${summary.vaults.length} vault${summary.vaults.length === 1 ? '' : 's'} ${summary.dryRun ? 'planned' : 'migrated'}`,
+    );
+    if (summary.skippedVaults.length > 0) parts.push(`${summary.skippedVaults.length} left alone`);
+  }
+  return parts.join(', ');
+}
+
+function notes(summary: MigrationSummary, options: TextOptions): string[] {
+  const out: string[] = [];
+  const nameWidth = Math.max(
+    0,
+    ...summary.vaults.map((vault) => vault.vault.length),
+    ...summary.skippedVaults.map((vault) => vault.vault.length),
+  );
+  const section = (title: string, entries: Array<[string, string]>) => {
+    if (entries.length === 0) return;
+    out.push('', title);
+    for (const [name, text] of entries) out.push(`  ${name.padEnd(nameWidth)}  ${text}`);
+  };
+  section(
+    'Skipped recovery points (cannot be copied)',
+    summary.vaults
+      .filter((vault) => vault.skippedReasons.length > 0)
+      .map((vault) => [
+        vault.vault,
+        vault.skippedReasons.map((reason) => `${reason.count} ${reason.label}`).join(', '),
+      ]),
+  );
+  section(
+    'Failures',
+    summary.vaults.flatMap((vault) => (vault.error ? [[vault.vault, vault.error] as [string, string]] : [])),
+  );
+  section(
+    'Source vaults kept although deletion was asked',
+    summary.vaults
+      .filter((vault) => vault.source.fate === 'kept' && vault.outcome === 'MIGRATED_SOURCE_KEPT')
+      .map((vault) => [vault.vault, vault.source.why]),
+  );
+  section(
+    'Backup plans not repointed',
+    summary.vaults.flatMap((vault) =>
+      (vault.plans?.notRepointed ?? []).map((text) => [vault.vault, text] as [string, string]),
+    ),
+  );
+  section(
+    'Vaults left alone',
+    summary.skippedVaults.map((vault) => [vault.vault, vault.reason]),
+  );
+
+  const sum = totals(summary.vaults);
+  const notTarget = sum.encryption.sourceKey + sum.encryption.unencrypted + sum.encryption.other;
+  if (notTarget > 0) {
+    const copies = notTarget + sum.encryption.targetKey;
+    const predicted = summary.vaults.some((vault) => vault.encryptionPredicted);
+    out.push(
+      '',
+      wrap(
+        `Encryption: each target vault is encrypted with the customer-managed key, so it passes checks such as Prowler's ` +
+          `backup_vaults_encrypted. AWS Backup re-encrypts a copy with that key only for the types it fully manages ` +
+          `(S3, EFS, DynamoDB with advanced backup, VMware, Timestream, CloudFormation, SAP HANA); copies of EBS, EC2, ` +
+          `RDS, Aurora, DocumentDB, Neptune, Redshift, FSx and Storage Gateway keep their source key or stay unencrypted: ` +
+          `${notTarget} of ${copies} copies here${predicted ? ' (predicted)' : ''}.`,
+        100,
+      ),
+    );
+  }
+  if (summary.dryRun) {
+    out.push(
+      '',
+      'Dry run: nothing was changed. Key columns predict the copies a migration would make; plans in',
+      'parentheses are the rules and copy actions that would be repointed.',
+    );
+  }
+  const withFiles = summary.vaults.filter((vault) => vault.reportFiles.json);
+  if (withFiles.length > 0) {
+    out.push('', 'Reports');
+    for (const vault of withFiles) {
+      out.push(
+        `  ${vault.vault.padEnd(nameWidth)}  ${displayPath(vault.reportFiles.json ?? '', options.cwd)}`,
+      );
+    }
+  }
+  return out;
+}
+
+/** Wraps a paragraph at `width` columns. */
+export function wrap(text: string, width: number): string {
+  const lines: string[] = [];
+  let current = '';
+  for (const word of text.split(/\s+/)) {
+    if (current !== '' && current.length + 1 + word.length > width) {
+      lines.push(current);
+      current = word;
+    } else {
+      current = current === '' ? word : `${current} ${word}`;
+    }
+  }
+  if (current !== '') lines.push(current);
+  return lines.join('\n');
+}
+
+export function renderSummaryText(summary: MigrationSummary, options: TextOptions = {}): string {
+  const style = paint(options.colour ?? false);
+  const out: string[] = [];
+  const ok = succeeded(summary);
+  out.push(style('bold', headline(summary)));
+  if (summary.error && summary.vaults.length === 0) out.push(style('red', `  ${summary.error}`));
+  out.push('');
+  if (summary.vaults.length > 0) {
+    const rows = summary.vaults.map((vault) => {
+      const outcome = outcomeText(vault);
+      const colour = outcomeStyle(vault);
+      return [
+        vault.vault,
+        colour ? style(colour, outcome) : outcome,
+        figure(vault.recoveryPoints),
+        figure(vault.copied),
+        figure(vault.skipped),
+        vault.failed ? style('red', figure(vault.failed)) : figure(vault.failed),
+        figure(vault.encryption?.targetKey),
+        figure(vault.encryption?.sourceKey),
+        figure(vault.encryption?.unencrypted),
+        plansCell(vault),
+        vault.source.short,
+      ];
+    });
+    const sum = totals(summary.vaults);
+    const footer =
+      summary.vaults.length > 1
+        ? [
+            [
+              'Total',
+              '',
+              figure(sum.recoveryPoints),
+              figure(sum.copied),
+              figure(sum.skipped),
+              figure(sum.failed),
+              figure(sum.encryption.targetKey),
+              figure(sum.encryption.sourceKey),
+              figure(sum.encryption.unencrypted),
+              figure(sum.plansRepointed),
+              '',
+            ],
+          ]
+        : undefined;
+    out.push(renderTable(COLUMNS, rows, { footer, headerStyle: (text) => style('bold', text) }).trimEnd());
+  } else {
+    out.push(summary.status === 'SUCCEEDED' ? 'No vault needed migrating.' : 'No vault was migrated.');
+  }
+  out.push(...notes(summary, options));
+  if (!ok && summary.status === 'SUCCEEDED' && summary.vaults.length > 0) {
+    out.push('', style('red', 'Not every migration succeeded: see Failures above and the reports.'));
+  }
+  return `${out.join('\n')}\n`;
+}
