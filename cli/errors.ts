@@ -45,9 +45,9 @@ export class UsageError extends CliError {
  */
 export const NAMED_ERROR_HINTS: Readonly<Record<NamedError, string>> = Object.freeze({
   InvalidInput: 'the input was refused before anything changed',
-  SourceVaultNotFound: 'no vault of that name in this account and Region (check --vault and --region)',
+  SourceVaultNotFound: 'check --vault and --region: there is no such vault in this account and Region',
   InvalidKmsKey:
-    'the target key must be an enabled, symmetric, customer-managed KMS key in the same Region (check --kms-key)',
+    'check --kms-key: the target key must be an enabled, symmetric, customer-managed KMS key in the same Region',
   TargetVaultConflict:
     'the target vault already exists with another key; name another one with --target, or remove it',
   UnsupportedVaultType: 'logically air-gapped and restore-access vaults cannot be copied out of',
@@ -107,7 +107,8 @@ export function oneLine(text: string, max = 600): string {
 export function describeExecutionError(errorName: string, cause?: string | null): string {
   const readable = readableCause(cause);
   const hint = hintFor(errorName);
-  const parts = [errorName, readable ? `: ${readable}` : '', hint ? ` (${hint})` : ''];
+  const sentence = readable && !/[.!?]$/.test(readable) ? `${readable}.` : readable;
+  const parts = [errorName, sentence ? `: ${sentence}` : '', hint ? ` Hint: ${hint}.` : ''];
   return oneLine(parts.join(''));
 }
 

@@ -1,23 +1,6 @@
 /**
- * Entry point: `npx tsx cli/main.ts <command> ...` (the `vault-migrator` bin runs this file).
+ * `vault-migrator`: `npx tsx cli/main.ts <command> ...` (the package's bin runs this file).
  */
-import '../local/runner/polyfill.ts';
-import { interruption } from './commands/interrupt.ts';
-import { EXIT } from './errors.ts';
+import { main } from './entry.ts';
 
-// The SDK's notice that future releases need Node 22 would print on every run; the README says so once.
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-// The handlers' logger reads its level when their modules load (below): local runs keep it quiet,
-// since its lines would land among the progress and the --json output. Set it to see them.
-process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
-const { run } = await import('./program.ts');
-
-process.on('SIGINT', () => {
-  interruption.fire();
-  // Give the terminal its cursor back whatever was drawing.
-  if (process.stderr.isTTY) process.stderr.write('\x1b[?25h');
-  process.stderr.write('\nvault-migrator: interrupted\n');
-  process.exit(EXIT.INTERRUPTED);
-});
-
-process.exitCode = await run(process.argv.slice(2));
+await main(process.argv.slice(2));

@@ -25,7 +25,9 @@ Start with:  vault-migrator demo`;
 function build(io: CliIO, action: Action): Command {
   const program = new Command('vault-migrator')
     .description(DESCRIPTION)
-    .showHelpAfterError('(add --help for usage)')
+    .showHelpAfterError(
+      'Usage: vault-migrator <command> [options]\n(vault-migrator --help lists the commands)',
+    )
     .showSuggestionAfterError(true)
     .addHelpText('after', FOOTER);
   program.addCommand(demoCommand(io, action));
@@ -45,8 +47,13 @@ function build(io: CliIO, action: Action): Command {
     for (const sub of command.commands) configure(sub);
   };
   configure(program);
-  for (const sub of program.commands) sub.showHelpAfterError(sub.helpInformation().split('\n')[0] ?? '');
+  for (const sub of program.commands) sub.showHelpAfterError(usageOf(sub));
   return program;
+}
+
+/** The usage line of a command and where its options are listed. */
+function usageOf(command: Command): string {
+  return `Usage: vault-migrator ${command.name()} ${command.usage()}\n(vault-migrator ${command.name()} --help lists every option)`;
 }
 
 /** One line for anything thrown; the stack trace only for bugs, and only with VAULT_MIGRATOR_DEBUG. */
@@ -77,7 +84,7 @@ export async function run(argv: readonly string[], io: CliIO = processIO()): Pro
       status = await body();
     } catch (error) {
       if (error instanceof UsageError) {
-        io.stderr.write(`error: ${oneLine(error.message)}\n\n${command.helpInformation()}`);
+        io.stderr.write(`error: ${oneLine(error.message)}\n${usageOf(command)}\n`);
         status = EXIT.USAGE;
         return;
       }

@@ -203,7 +203,9 @@ export function checkInput(schema: z.ZodType, input: unknown): void {
       field !== undefined && rest.length > 0
         ? ` (${rest.map((index) => `value ${Number(index) + 1}`).join(' ')})`
         : '';
-    return `${flag}${value}: ${issue.message}`;
+    // Messages name other fields too ("must differ from sourceVaultName"): say the flags instead.
+    const message = issue.message.replace(/\b([a-zA-Z]+)\b/g, (word) => FLAG_OF[word] ?? word);
+    return `${flag}${value}: ${message}`;
   });
   throw new UsageError(problems.join('; '));
 }

@@ -116,6 +116,13 @@ export async function resolveTarget(
     };
   } catch (error) {
     clients.destroy();
+    if (error instanceof CliError && error.name !== 'ExecutionNotFound' && !argument.startsWith('arn:')) {
+      // Perhaps a local run was meant: say where it was looked for.
+      throw new CliError(
+        error.name,
+        `${error.message} (and no local run named ${argument} under ${reportDir})`,
+      );
+    }
     throw error;
   }
 }

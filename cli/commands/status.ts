@@ -74,14 +74,17 @@ function describe(target: Target, summary: MigrationSummary, io: CliIO): string 
 export function statusCommand(io: CliIO, action: Action): Command {
   const command = new Command('status')
     .description('Show the status of a migration execution (on AWS, or recorded by a local run).')
-    .argument('<execution>', 'execution ARN or name (on AWS), or the name of a local run')
+    .argument(
+      '<execution>',
+      'execution ARN or name (on AWS), or a local run: its name, folder or execution.json',
+    )
     .option('--follow', 'on AWS: wait for a running execution to end, showing its status');
   addWhereOptions(command, { running: false });
   addOutputOptions(command, { json: true });
   command.addHelpText('after', EXAMPLES);
   command.action((execution: string, options: StatusOptions, self: Command) =>
     action(self, async (): Promise<ExitStatus> => {
-      const { target, destroy } = await resolveTarget(execution, options, io, { files: false });
+      const { target, destroy } = await resolveTarget(execution, options, io, { files: true });
       try {
         let resolved = target;
         if (

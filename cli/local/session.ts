@@ -188,7 +188,7 @@ export async function openLocalSession(options: LocalOptions, io: CliIO): Promis
       ALLOW_SOURCE_DELETION: 'true',
       REPORT_DIR: reportDir,
       // Handler logs would garble the progress and --json output; set POWERTOOLS_LOG_LEVEL to see them.
-      POWERTOOLS_LOG_LEVEL: io.env.POWERTOOLS_LOG_LEVEL ?? 'SILENT',
+      POWERTOOLS_LOG_LEVEL: io.env.POWERTOOLS_LOG_LEVEL || 'SILENT',
       // Against the emulator, time is simulated: SDK retries need not wait long.
       VAULT_MIGRATOR_RETRY_BASE_MS: io.env.VAULT_MIGRATOR_RETRY_BASE_MS ?? (emulator ? '5' : '100'),
     },

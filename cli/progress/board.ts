@@ -100,6 +100,8 @@ export class ProgressBoard {
       const outcome = vault.outcome ? OUTCOME_LABEL[vault.outcome] : 'done';
       const good = vault.outcome !== 'FAILED' && vault.outcome !== 'INCOMPLETE';
       const fraction = vault.dryRun || total === 0 ? (good ? 1 : 0) : vault.done / total;
+      if (!good && vault.done === 0 && total === 0)
+        return `${name}  ${s('red', bar(0))}  ${s('red', vault.error ? `${outcome}: ${vault.error}` : outcome)}`;
       const detail = vault.dryRun ? `${total} to copy` : `${counts} copies`;
       const label = good
         ? s('green', outcome)
@@ -165,9 +167,12 @@ export function truncate(line: string, width: number): string {
       continue;
     }
     const room = width - 1 - visible;
-    if (room <= 0) break;
-    out += part.slice(0, room);
-    visible += Math.min(part.length, room);
+    if (part.length >= room) {
+      out += part.slice(0, room);
+      break;
+    }
+    out += part;
+    visible += part.length;
   }
   return `${out}…\x1b[0m`;
 }

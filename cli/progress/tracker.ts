@@ -93,6 +93,7 @@ export class ProgressTracker {
       };
       this.vaults.set(vault, progress);
       this.onVaultAdded?.(vault);
+      this.onChange?.();
     }
     return progress;
   }

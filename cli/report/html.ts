@@ -136,7 +136,7 @@ function vaultRow(vault: VaultSummary): string {
           .map((reason) => `<li>${reason.count} ${escapeHtml(reason.label)}</li>`)
           .join('')}</ul>`;
   const cells = [
-    `<th scope="row">${escapeHtml(vault.vault)}${vault.targetVault ? `<div class="sub">→ ${escapeHtml(vault.targetVault)}</div>` : ''}</th>`,
+    `<th scope="row"><span class="name">${escapeHtml(vault.vault)}</span>${vault.targetVault ? `<div class="sub">→ ${escapeHtml(vault.targetVault)}</div>` : ''}</th>`,
     `<td><span class="pill ${outcomeClass(vault)}">${escapeHtml(OUTCOME_LABEL[vault.outcome])}</span></td>`,
     `<td class="num">${count(vault.recoveryPoints)}</td>`,
     `<td class="num">${count(vault.copied)}</td>`,
@@ -157,9 +157,10 @@ function details(summary: MigrationSummary): string {
     const lines: string[] = [];
     if (vault.error) lines.push(`<p class="bad">${escapeHtml(vault.error)}</p>`);
     if (vault.targetKeyArn) lines.push(`<p>Target key <code>${escapeHtml(vault.targetKeyArn)}</code></p>`);
-    const fate = vault.source.why.startsWith(vault.source.fate)
-      ? vault.source.why
-      : `${vault.source.fate}: ${vault.source.why}`;
+    const fate =
+      vault.source.fate === 'unknown' || vault.source.why.startsWith(vault.source.fate)
+        ? vault.source.why
+        : `${vault.source.fate}: ${vault.source.why}`;
     lines.push(`<p>Source vault ${escapeHtml(fate)}.</p>`);
     for (const plan of vault.plans?.notRepointed ?? []) {
       lines.push(`<p class="bad">Backup plan not repointed: ${escapeHtml(plan)}</p>`);
@@ -205,8 +206,10 @@ h3 { font-size: 15px; margin: 0 0 6px; }
 .note { color: var(--muted); font-size: 12.5px; max-width: 900px; margin: 10px 0 0; }
 table { border-collapse: collapse; width: 100%; background: #fff; border: 1px solid var(--line); border-radius: 8px; }
 th, td { padding: 8px 10px; border-bottom: 1px solid var(--line); text-align: left; vertical-align: top; }
-tbody th, tfoot th { min-width: 170px; overflow-wrap: anywhere; }
-tbody td:last-child { min-width: 150px; }
+tbody th, tfoot th { min-width: 150px; overflow-wrap: anywhere; }
+tbody th .name { white-space: nowrap; }
+tbody td:last-child { min-width: 130px; }
+.scroll { overflow-x: auto; }
 thead th.num { text-align: right; }
 thead th { font-size: 12px; color: var(--muted); font-weight: 600; background: #fbfcfd; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
@@ -276,6 +279,7 @@ ${encryptionChart(summary.vaults)}
 <p class="note">Each target vault is encrypted with the customer-managed key, so it passes checks such as Prowler's backup_vaults_encrypted. AWS Backup re-encrypts a copy with that key only for the resource types it fully manages (S3, EFS, DynamoDB with advanced backup, VMware, Timestream, CloudFormation, SAP HANA on EC2). Copies of EBS, EC2, RDS, Aurora, DocumentDB, Neptune, Redshift, FSx and Storage Gateway keep their source recovery point's key, and copies of unencrypted ones stay unencrypted. The figures are per copy, as AWS Backup reports each one.</p>
 </div>
 <h2>Vaults</h2>
+<div class="scroll">
 <table>
 <thead><tr><th>Vault</th><th>Outcome</th><th class="num">Recovery points</th><th class="num">Copied</th><th class="num">Skipped</th><th class="num">Failed</th><th class="num">Target key</th><th class="num">Source key</th><th class="num">Unencrypted</th><th class="num">Plans repointed</th><th>Source vault</th></tr></thead>
 <tbody>
@@ -283,6 +287,7 @@ ${summary.vaults.map(vaultRow).join('\n')}
 </tbody>
 ${footerRow}
 </table>
+</div>
 <h2>Details</h2>
 <div class="details">
 ${details(summary)}

@@ -300,7 +300,7 @@ export function fromFailure(vault: string, error: string, execution: string | nu
     encryptionPredicted: false,
     plans: null,
     plansPlanned: null,
-    source: { fate: 'unknown', short: 'kept', why: 'the migration failed before retiring anything' },
+    source: { fate: 'unknown', short: 'not known', why: 'not known: no report says what became of it' },
     reportFiles: { json: null, csv: null, text: null },
     basis: 'none',
   };

@@ -1,0 +1,67 @@
+import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { SMALL_ACCOUNT, STACK_TRACE, tempDir } from './helpers.ts';
+
+/** Runs the command as a user does: its own process, real stdout and stderr, its exit status. */
+function runProcess(args: string[], env: Record<string, string> = {}) {
+  return new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+    const child = spawn(process.execPath, args, {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, POWERTOOLS_LOG_LEVEL: '', NO_COLOR: '1', ...env },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    child.once('error', reject);
+    child.once('close', (status) => resolve({ status, stdout, stderr }));
+  });
+}
+
+describe('vault-migrator as a process', () => {
+  const dir = tempDir();
+  afterAll(() => dir.remove());
+
+  it('keeps stdout to the JSON output alone, whatever the handlers log, and exits 0', {
+    timeout: 60_000,
+  }, async () => {
+    const seed = join(dir.path, 'seed.json');
+    writeFileSync(seed, JSON.stringify(SMALL_ACCOUNT));
+    // POWERTOOLS_LOG_LEVEL is emptied above: the command itself must keep the handlers quiet.
+    const result = await runProcess([
+      '--import',
+      'tsx',
+      'cli/main.ts',
+      'migrate',
+      '--local',
+      '--seed',
+      seed,
+      '--vault',
+      'beta',
+      '--report-dir',
+      dir.path,
+      '--json',
+    ]);
+    expect(result.status).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ outcome: 'MIGRATED', sourceVaultName: 'beta' });
+    expect(result.stderr).toMatch(/beta .*6\/6 copies/);
+    expect(result.stderr).not.toContain('NodeVersionSupportWarning');
+  });
+
+  it('answers bad arguments through the bin with exit status 2, the usage and no stack trace', {
+    timeout: 30_000,
+  }, async () => {
+    const result = await runProcess(['cli/bin.mjs', 'migrate', '--vault', 'x']);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain('error: --vault: must be 2 to 50 characters');
+    expect(result.stderr).toContain('Usage: vault-migrator migrate [options]');
+    expect(result.stderr).not.toMatch(STACK_TRACE);
+    expect(result.stdout).toBe('');
+  });
+});

@@ -1,0 +1,147 @@
+import { describe, expect, it, vi } from 'vitest';
+import { BufferStream } from '../../cli/io.ts';
+import type { TaskObservation } from '../../cli/local/observe.ts';
+import { bar, formatDuration, ProgressBoard, truncate } from '../../cli/progress/board.ts';
+import { ProgressTracker } from '../../cli/progress/tracker.ts';
+
+const T0 = Date.parse('2026-06-01T00:00:00Z');
+const MINUTE = 60_000;
+
+function at(minutes: number, task: string, event: unknown, result: unknown): TaskObservation {
+  return { task, event, result, simulatedNow: new Date(T0 + minutes * MINUTE) };
+}
+
+function copyRound(vault: string, minutes: number, completed: number, inFlight: number, failedAttempts = 0) {
+  return at(
+    minutes,
+    'CopyRecoveryPoints',
+    { migration: { sourceVaultName: vault } },
+    {
+      counters: {
+        listed: 100,
+        completed,
+        alreadyCopied: 0,
+        failedAttempts,
+        permanentlyFailed: 0,
+        skipped: 0,
+      },
+      inFlight: Array.from({ length: inFlight }, () => ({})),
+      retries: [],
+      listingDone: true,
+      done: false,
+    },
+  );
+}
+
+describe('progress of a local run', () => {
+  it("follows each vault through the batch from the tasks' results, with simulated time left", () => {
+    const tracker = new ProgressTracker();
+    tracker.observe(
+      at(
+        0,
+        'FindVaultsToMigrate',
+        { input: {} },
+        {
+          vaults: [{ sourceVaultName: 'alpha' }, { sourceVaultName: 'beta' }],
+          skipped: [{ vaultName: 'ok', reason: 'already encrypted with a customer-managed key' }],
+        },
+      ),
+    );
+    expect([...tracker.vaults.values()].map((vault) => vault.phase)).toEqual(['waiting', 'waiting']);
+    expect(tracker.skippedVaults).toHaveLength(1);
+
+    tracker.observe(
+      at(
+        1,
+        'PrepareMigration',
+        { input: { sourceVaultName: 'alpha' } },
+        {
+          sourceVaultName: 'alpha',
+          dryRun: false,
+          status: 'READY',
+        },
+      ),
+    );
+    tracker.observe(copyRound('alpha', 10, 0, 20));
+    tracker.observe(copyRound('alpha', 70, 25, 20, 3));
+    const alpha = tracker.vaults.get('alpha');
+    expect(alpha).toMatchObject({ phase: 'copying', total: 100, done: 25, inFlight: 20, failedAttempts: 3 });
+    // 25 copies in 60 simulated minutes: 75 left take 180 minutes.
+    expect(alpha?.etaMs).toBe(180 * MINUTE);
+
+    tracker.observe(
+      at(
+        300,
+        'WriteReport',
+        { migration: { sourceVaultName: 'alpha' } },
+        {
+          outcome: 'MIGRATED',
+          counts: { copyable: 100, copied: 100 },
+        },
+      ),
+    );
+    expect(tracker.vaults.get('alpha')).toMatchObject({
+      phase: 'done',
+      outcome: 'MIGRATED',
+      done: 100,
+      etaMs: null,
+    });
+    expect(tracker.vaults.get('beta')?.phase).toBe('waiting');
+    expect(tracker.simulatedElapsedMs).toBe(300 * MINUTE);
+  });
+
+  it('redraws bars in place on a terminal', () => {
+    vi.useFakeTimers();
+    try {
+      const stream = new BufferStream(true, 120);
+      const tracker = new ProgressTracker();
+      const board = new ProgressBoard(stream, tracker);
+      board.start();
+      tracker.observe(copyRound('alpha', 10, 0, 20));
+      vi.advanceTimersByTime(100);
+      tracker.observe(copyRound('alpha', 70, 50, 10, 2));
+      vi.advanceTimersByTime(100);
+      board.stop();
+      const text = stream.text;
+      expect(text.startsWith('\x1b[?25l')).toBe(true);
+      expect(text.endsWith('\x1b[?25h')).toBe(true);
+      // Two lines drawn (the vault and the footer): each redraw goes back up over them.
+      expect(text.split('\x1b[2A\r')).toHaveLength(3);
+      expect(text).toContain(
+        `alpha  ${bar(0.5)}  50/100 copies  2 failed, retried  ~60 min left  copying (10 running)`,
+      );
+      expect(text).toContain('simulated time 60 min');
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('prints plain lines, no escape codes, when stderr is not a terminal', () => {
+    const stream = new BufferStream(false);
+    const tracker = new ProgressTracker();
+    const board = new ProgressBoard(stream, tracker);
+    board.start();
+    tracker.add('alpha', 'preparing');
+    tracker.observe(copyRound('alpha', 10, 10, 20));
+    tracker.observe(copyRound('alpha', 20, 12, 20));
+    tracker.observe(copyRound('alpha', 30, 30, 20));
+    board.stop();
+    expect(stream.text).not.toContain('\x1b[');
+    expect(stream.text.trim().split('\n')).toEqual([
+      'alpha  0 copies  0 failed  preparing',
+      // 10 and 12 of 100 are the same quarter: one line for both.
+      'alpha  10/100 copies  0 failed  copying (20 running)',
+      // 30 copies in the 20 simulated minutes since the first round: 70 left take 47 minutes.
+      'alpha  30/100 copies  0 failed  ~47 min left  copying (20 running)',
+    ]);
+  });
+
+  it('formats durations and keeps lines to the terminal width', () => {
+    expect(formatDuration(30_000)).toBe('<1 min');
+    expect(formatDuration(42 * MINUTE)).toBe('42 min');
+    expect(formatDuration(210 * MINUTE)).toBe('3.5 h');
+    expect(formatDuration(3 * 24 * 60 * MINUTE)).toBe('3.0 days');
+    expect(bar(0.25, 8)).toBe('██░░░░░░');
+    expect(truncate('\x1b[32mabcdefghij\x1b[0m', 5)).toBe('\x1b[32mabcd…\x1b[0m');
+  });
+});
