@@ -77,20 +77,24 @@ const OUTPUT = 'Output:';
 
 /** --local, --endpoint and the AWS lookups: every command that runs or reads executions. */
 export function addWhereOptions(command: Command, { running }: { running: boolean }): Command {
-  command
-    .addOption(
-      new Option(
-        '--local',
-        'run on this machine: the local Step Functions engine, against the embedded emulator (or --endpoint)',
-      ).helpGroup(WHERE),
-    )
-    .addOption(
+  command.addOption(
+    running
+      ? new Option(
+          '--local',
+          'run on this machine: the local Step Functions engine, against the embedded emulator (or --endpoint)',
+        ).helpGroup(WHERE)
+      : new Option('--local', 'read a run made with --local (under --report-dir), not AWS').helpGroup(WHERE),
+  );
+  if (running) {
+    command.addOption(
       new Option('--endpoint <url>', 'AWS-compatible endpoint for the Backup and KMS calls (implies --local)')
         .argParser(url)
         .helpGroup(WHERE),
-    )
+    );
+  }
+  command
     .addOption(
-      new Option('--report-dir <dir>', 'local mode: where reports and execution records go')
+      new Option('--report-dir <dir>', 'local mode: where reports and execution records are')
         .default(DEFAULT_REPORT_DIR)
         .helpGroup(WHERE),
     )

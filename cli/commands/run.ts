@@ -9,6 +9,7 @@ import type { EmulatorOptions } from '#emulator/index.ts';
 import { awsClients } from '../aws/clients.ts';
 import { followExecution, s3Reports, startExecution } from '../aws/execution.ts';
 import { findDeployment, type StateMachineKind } from '../aws/stack.ts';
+import { DEMO_EMULATOR } from '../demo/account.ts';
 import { EXIT, type ExitStatus } from '../errors.ts';
 import { type CliIO, paint, useColour } from '../io.ts';
 import { executionFolder, localReports } from '../local/records.ts';
@@ -90,14 +91,10 @@ async function runLocally(request: MigrationRequest, options: RunOptions, io: Cl
     {
       endpoint: options.endpoint,
       seed: options.seed,
-      emulator: request.emulator
-        ? {
-            ...request.emulator,
-            ...(options.randomSeed === undefined ? {} : { randomSeed: options.randomSeed }),
-          }
-        : options.randomSeed === undefined
-          ? undefined
-          : { randomSeed: options.randomSeed },
+      emulator:
+        options.randomSeed === undefined
+          ? request.emulator
+          : { ...(request.emulator ?? (options.seed ? {} : DEMO_EMULATOR)), randomSeed: options.randomSeed },
       waitScale: options.waitScale,
       reportDir: options.reportDir,
       region: options.region,
