@@ -27,12 +27,15 @@ export const STATE_MACHINES_DIR = join(here, '..', '..', 'state-machines');
 
 export type StateMachineName = 'MigrateVault' | 'MigrateAllVaults';
 
+/** A state machine the runner can start: the project's own, or one added through `RunnerOptions.stateMachines`. */
+export type AnyStateMachineName = StateMachineName | (string & {});
+
 const FILES: Record<StateMachineName, string> = {
   MigrateVault: 'migrate-vault.asl.json',
   MigrateAllVaults: 'migrate-all-vaults.asl.json',
 };
 
-type LambdaHandler = (event: unknown, context: Context) => Promise<unknown>;
+export type LambdaHandler = (event: unknown, context: Context) => Promise<unknown>;
 
 /** The Lambda behind each `${...FunctionArn}` substitution: the deployed handler exports. */
 export const FUNCTIONS: Record<string, LambdaHandler> = {
@@ -64,11 +67,21 @@ export interface RunnerOptions {
   /** Environment the Lambdas run with (their configuration), set for the duration of each run. */
   environment?: Record<string, string>;
   definitionsDir?: string;
+  /**
+   * More state machines to run (name -> ASL file in `definitionsDir`), each reachable through a
+   * `${<name>StateMachineArn}` substitution. Default: only MigrateVault and MigrateAllVaults.
+   */
+  stateMachines?: Record<string, string>;
+  /**
+   * Handlers for more `${<key>}` substitutions, or in place of deployed ones (e.g. to time them).
+   * Default: the deployed handlers (FUNCTIONS).
+   */
+  functions?: Record<string, LambdaHandler>;
 }
 
 /** Figures of one execution, as AWS would count them. */
 export interface ExecutionStats {
-  stateMachine: StateMachineName;
+  stateMachine: AnyStateMachineName;
   name: string;
   status: 'SUCCEEDED' | 'FAILED';
   stateTransitions: number;
@@ -103,18 +116,27 @@ const EVENTS_PER_STATE: Record<string, number> = {
 export class LocalRunner {
   readonly region: string;
   readonly accountId: string;
-  private readonly definitions = new Map<StateMachineName, StateMachineDefinition>();
+  private readonly definitions = new Map<AnyStateMachineName, StateMachineDefinition>();
   private readonly substitutions: Record<string, string>;
+  private readonly files: Record<string, string>;
+  private readonly functions: Record<string, LambdaHandler>;
   /** Simulated time owed by Wait states, settled before the next task runs. */
   private pendingTime: Promise<void> = Promise.resolve();
+  /** Simulated time of Wait states inside Map iterations, which run side by side. */
+  private readonly iterationClock: IterationClock;
 
   constructor(private readonly options: RunnerOptions) {
     this.region = options.region ?? 'us-east-1';
     this.accountId = options.accountId ?? '123456789012';
+    this.files = { ...FILES, ...options.stateMachines };
+    this.functions = { ...FUNCTIONS, ...options.functions };
+    this.iterationClock = new IterationClock(options.time);
     this.substitutions = {
-      MigrateVaultStateMachineArn: this.stateMachineArn('MigrateVault'),
       ...Object.fromEntries(
-        Object.keys(FUNCTIONS).map((key) => [
+        Object.keys(this.files).map((name) => [`${name}StateMachineArn`, this.stateMachineArn(name)]),
+      ),
+      ...Object.fromEntries(
+        Object.keys(this.functions).map((key) => [
           key,
           `arn:aws:lambda:${this.region}:${this.accountId}:function:vault-migrator-${key.replace(/FunctionArn$/, '')}`,
         ]),
@@ -131,21 +153,23 @@ export class LocalRunner {
     return this.options.time;
   }
 
-  stateMachineArn(name: StateMachineName): string {
+  stateMachineArn(name: AnyStateMachineName): string {
     return `arn:aws:states:${this.region}:${this.accountId}:stateMachine:${name}`;
   }
 
   /** The definition as it deploys: the ASL file with its `${...}` substitutions applied. */
-  definition(name: StateMachineName): StateMachineDefinition {
+  definition(name: AnyStateMachineName): StateMachineDefinition {
     let definition = this.definitions.get(name);
     if (!definition) {
-      const raw = readFileSync(join(this.options.definitionsDir ?? STATE_MACHINES_DIR, FILES[name]), 'utf8');
+      const file = this.files[name];
+      if (!file) throw new Error(`No local state machine ${name}`);
+      const raw = readFileSync(join(this.options.definitionsDir ?? STATE_MACHINES_DIR, file), 'utf8');
       const substituted = raw.replace(/\$\{([A-Za-z0-9]+)\}/g, (match, key: string) => {
         const value = this.substitutions[key];
-        if (value === undefined) throw new Error(`${FILES[name]} names an unknown substitution ${match}`);
+        if (value === undefined) throw new Error(`${file} names an unknown substitution ${match}`);
         return value;
       });
-      definition = JSON.parse(substituted) as StateMachineDefinition;
+      definition = withoutWallClockTimeouts(JSON.parse(substituted) as StateMachineDefinition);
       this.definitions.set(name, definition);
     }
     return definition;
@@ -153,7 +177,7 @@ export class LocalRunner {
 
   /** Runs an execution to its end, nested executions included. */
   async startExecution(
-    stateMachine: StateMachineName,
+    stateMachine: AnyStateMachineName,
     input: unknown,
     name?: string,
   ): Promise<ExecutionResult> {
@@ -187,7 +211,7 @@ export class LocalRunner {
   }
 
   private async run(
-    stateMachine: StateMachineName,
+    stateMachine: AnyStateMachineName,
     input: unknown,
     name: string,
     executions: ExecutionStats[],
@@ -261,14 +285,10 @@ export class LocalRunner {
     executions: ExecutionStats[],
   ) {
     const handlers: Record<string, (input: never) => Promise<never>> = {};
+    const afterIterationWait = iterationWaits(definition);
     const visit = (states: StateMachineDefinition['States']) => {
       for (const [stateName, state] of Object.entries(states)) {
-        if (state.Type === 'Map') {
-          const processor =
-            (state as { ItemProcessor?: StateMachineDefinition; Iterator?: StateMachineDefinition })
-              .ItemProcessor ?? (state as { Iterator?: StateMachineDefinition }).Iterator;
-          if (processor) visit(processor.States);
-        }
+        for (const processor of processorsOf(state)) visit(processor.States);
         if (state.Type !== 'Task') continue;
         const resource = (state as { Resource: string }).Resource;
         const resultPath = (state as { ResultPath?: string | null }).ResultPath ?? '$';
@@ -284,25 +304,29 @@ export class LocalRunner {
           continue;
         }
         const key = Object.entries(this.substitutions).find(([, arn]) => arn === resource)?.[0];
-        const lambda = key ? FUNCTIONS[key] : undefined;
+        const lambda = key ? this.functions[key] : undefined;
         if (!lambda) throw new Error(`Task "${stateName}" names ${resource}, which no local handler serves`);
+        const precedingWait = afterIterationWait.get(stateName);
         handlers[stateName] = (async (event: unknown) => {
           await this.pendingTime;
-          stats.lambdaInvocations++;
-          const now = await this.options.time.now();
-          process.env.VAULT_MIGRATOR_CLOCK_OFFSET_MS = String(now.getTime() - Date.now());
-          try {
-            const result = await lambda(event, lambdaContext(key as string));
-            lastResults.set(resultPath, result);
-            return result;
-          } catch (error) {
-            // As Lambda reports it: the error's name as errorType, a JSON cause.
-            const failure = new Error(
-              JSON.stringify({ errorType: (error as Error).name, errorMessage: (error as Error).message }),
-            );
-            failure.name = (error as Error).name || 'Error';
-            throw failure;
-          }
+          if (precedingWait) await this.iterationClock.redeem(precedingWait);
+          return this.iterationClock.busy(async () => {
+            stats.lambdaInvocations++;
+            const now = await this.options.time.now();
+            process.env.VAULT_MIGRATOR_CLOCK_OFFSET_MS = String(now.getTime() - Date.now());
+            try {
+              const result = await lambda(event, lambdaContext(key as string));
+              lastResults.set(resultPath, result);
+              return result;
+            } catch (error) {
+              // As Lambda reports it: the error's name as errorType, a JSON cause.
+              const failure = new Error(
+                JSON.stringify({ errorType: (error as Error).name, errorMessage: (error as Error).message }),
+              );
+              failure.name = (error as Error).name || 'Error';
+              throw failure;
+            }
+          });
         }) as never;
       }
     };
@@ -314,7 +338,7 @@ export class LocalRunner {
     request: { StateMachineArn: string; Name?: string; Input: unknown },
     executions: ExecutionStats[],
   ) {
-    const target = (Object.keys(FILES) as StateMachineName[]).find(
+    const target = Object.keys(this.files).find(
       (name) => this.stateMachineArn(name) === request.StateMachineArn,
     );
     if (!target)
@@ -346,27 +370,191 @@ export class LocalRunner {
    * the copy pump's `waitSeconds`), and simulated time moves by it before the engine goes on.
    */
   private waitOverrides(definition: StateMachineDefinition, lastResults: Map<string, unknown>) {
-    const waitStates = new Map<string, { Seconds?: number; SecondsPath?: string }>();
+    const waitStates = new Map<string, WaitState>();
     for (const [stateName, state] of Object.entries(definition.States)) {
-      if (state.Type === 'Wait')
-        waitStates.set(stateName, state as { Seconds?: number; SecondsPath?: string });
+      if (state.Type === 'Wait') waitStates.set(stateName, state as WaitState);
     }
+    const nestedWaits = new Map<string, number>();
+    for (const [stateName, seconds] of iterationWaitSeconds(definition)) nestedWaits.set(stateName, seconds);
     const time = this.options.time;
     const owe = (seconds: number) => {
       this.pendingTime = this.pendingTime.then(() => time.wait(seconds));
     };
+    const iterationClock = this.iterationClock;
     return new Proxy({} as Record<string, number>, {
       get(_target, property) {
-        const state = typeof property === 'string' ? waitStates.get(property) : undefined;
+        if (typeof property !== 'string') return undefined;
+        const nested = nestedWaits.get(property);
+        if (nested !== undefined) {
+          iterationClock.ticket(property, nested);
+          return 0;
+        }
+        const state = waitStates.get(property);
         if (!state) return undefined;
         const seconds = state.Seconds ?? secondsAt(state.SecondsPath ?? '', lastResults);
         owe(seconds);
         return 0;
       },
       has(_target, property) {
-        return typeof property === 'string' && waitStates.has(property);
+        return typeof property === 'string' && (waitStates.has(property) || nestedWaits.has(property));
       },
     });
+  }
+}
+
+type StateDefinition = StateMachineDefinition['States'][string];
+
+/** The longest timer Node keeps (2^31 - 1 ms); AWS's own default task timeout is 99,999,999 s. */
+const LONGEST_TIMER_SECONDS = 2_147_483;
+
+/**
+ * The local engine times every Task out after 60 s of wall time unless it names TimeoutSeconds,
+ * where AWS waits 99,999,999 s. A nested `startExecution.sync:2` runs a whole child execution,
+ * which can take minutes of wall time even in simulated time, so it gets AWS's "no timeout".
+ */
+function withoutWallClockTimeouts(definition: StateMachineDefinition): StateMachineDefinition {
+  for (const state of Object.values(definition.States)) {
+    for (const processor of processorsOf(state)) withoutWallClockTimeouts(processor);
+    const task = state as {
+      Type: string;
+      Resource?: string;
+      TimeoutSeconds?: number;
+      TimeoutSecondsPath?: string;
+    };
+    if (task.Type !== 'Task' || task.Resource !== SYNC_START_EXECUTION) continue;
+    if (task.TimeoutSeconds === undefined && task.TimeoutSecondsPath === undefined) {
+      task.TimeoutSeconds = LONGEST_TIMER_SECONDS;
+    }
+  }
+  return definition;
+}
+
+interface WaitState {
+  Seconds?: number;
+  SecondsPath?: string;
+  Next?: string;
+}
+
+/** The state machines a Map (its item processor) or a Parallel (its branches) runs. */
+function processorsOf(state: StateDefinition): StateMachineDefinition[] {
+  const container = state as {
+    ItemProcessor?: StateMachineDefinition;
+    Iterator?: StateMachineDefinition;
+    Branches?: StateMachineDefinition[];
+  };
+  if (state.Type === 'Map') {
+    const processor = container.ItemProcessor ?? container.Iterator;
+    return processor ? [processor] : [];
+  }
+  return state.Type === 'Parallel' ? (container.Branches ?? []) : [];
+}
+
+/** Wait states inside Map iterations and Parallel branches, with their fixed length in seconds. */
+function iterationWaitSeconds(definition: StateMachineDefinition): Array<[string, number]> {
+  const found: Array<[string, number]> = [];
+  const visit = (states: StateMachineDefinition['States'], nested: boolean) => {
+    for (const [stateName, state] of Object.entries(states)) {
+      if (nested && state.Type === 'Wait') {
+        const wait = state as WaitState;
+        if (typeof wait.Seconds !== 'number') {
+          throw new Error(`Wait "${stateName}" inside an iteration needs a fixed Seconds to run locally`);
+        }
+        const next = wait.Next ? states[wait.Next] : undefined;
+        if (next?.Type !== 'Task') {
+          throw new Error(
+            `Wait "${stateName}" inside an iteration must lead straight to a Task to run locally`,
+          );
+        }
+        found.push([stateName, wait.Seconds]);
+      }
+      for (const processor of processorsOf(state)) visit(processor.States, true);
+    }
+  };
+  visit(definition.States, false);
+  return found;
+}
+
+/** Task state -> the iteration Wait that leads to it. */
+function iterationWaits(definition: StateMachineDefinition): Map<string, string> {
+  const byTask = new Map<string, string>();
+  const visit = (states: StateMachineDefinition['States'], nested: boolean) => {
+    for (const [stateName, state] of Object.entries(states)) {
+      const next = (state as WaitState).Next;
+      if (nested && state.Type === 'Wait' && next) byTask.set(next, stateName);
+      for (const processor of processorsOf(state)) visit(processor.States, true);
+    }
+  };
+  visit(definition.States, false);
+  return byTask;
+}
+
+/**
+ * Simulated time for Wait states inside Map iterations (and Parallel branches), which run side by
+ * side: each iteration's wait ends at its own simulated time, and the clock moves only when no task
+ * is running and every live iteration is waiting, to the earliest wake-up. The engine does not say
+ * which iteration enters a Wait, so the Wait takes a ticket and the Task it leads to redeems the
+ * oldest ticket of that Wait: exact because such a Wait has a fixed length, and only microtasks run
+ * between an iteration's Wait and its next Task.
+ */
+class IterationClock {
+  private running = 0;
+  private readonly tickets = new Map<string, number[]>();
+  private sleepers: Array<{ wakeAtMs: number; wake: () => void }> = [];
+  private checkScheduled = false;
+
+  constructor(private readonly time: SimulatedTime) {}
+
+  /** An iteration entered the Wait `waitState`. */
+  ticket(waitState: string, seconds: number): void {
+    const queue = this.tickets.get(waitState) ?? [];
+    queue.push(seconds);
+    this.tickets.set(waitState, queue);
+  }
+
+  /** Holds the task after `waitState` until simulated time has reached the end of that wait. */
+  async redeem(waitState: string): Promise<void> {
+    const seconds = this.tickets.get(waitState)?.shift();
+    if (seconds === undefined || seconds <= 0) return;
+    this.running++;
+    const wakeAtMs = (await this.time.now()).getTime() + seconds * 1000;
+    await new Promise<void>((wake) => {
+      this.sleepers.push({ wakeAtMs, wake });
+      this.running--;
+      this.schedule();
+    });
+  }
+
+  /** Runs a task's work: while any task runs, simulated time stands still for the iterations. */
+  async busy<T>(work: () => Promise<T>): Promise<T> {
+    this.running++;
+    try {
+      return await work();
+    } finally {
+      this.running--;
+      this.schedule();
+    }
+  }
+
+  /** After the microtasks of the engine have run (the engine moves between states in microtasks). */
+  private schedule(): void {
+    if (this.checkScheduled || this.running > 0 || this.sleepers.length === 0) return;
+    this.checkScheduled = true;
+    setImmediate(() => {
+      this.checkScheduled = false;
+      void this.advance();
+    });
+  }
+
+  private async advance(): Promise<void> {
+    if (this.running > 0 || this.sleepers.length === 0) return;
+    let earliest = Number.POSITIVE_INFINITY;
+    for (const sleeper of this.sleepers) earliest = Math.min(earliest, sleeper.wakeAtMs);
+    const now = (await this.time.now()).getTime();
+    if (earliest > now) await this.time.wait((earliest - now) / 1000);
+    const reached = Math.max(now, earliest);
+    const due = this.sleepers.filter((sleeper) => sleeper.wakeAtMs <= reached);
+    this.sleepers = this.sleepers.filter((sleeper) => sleeper.wakeAtMs > reached);
+    for (const sleeper of due) sleeper.wake();
   }
 }
 
