@@ -57,6 +57,8 @@ export class BackupService {
   readonly copyJobs = new Map<string, CopyJob>();
   readonly plans = new Map<string, BackupPlan>();
   private readonly jobsByDestination = new Map<string, CopyJob[]>();
+  /** Destinations whose job list is no longer in creation order (composite children keep their parent's date). */
+  private readonly unorderedDestinations = new Set<string>();
   private readonly idempotency = new Map<string, string>();
   private readonly running = new MinHeap<CopyJob>((a, b) => (a.finishAt ?? 0) - (b.finishAt ?? 0));
   private readonly activeByResource = new Map<string, string>();
@@ -305,8 +307,11 @@ export class BackupService {
   insertRecoveryPoint(vault: Vault, recoveryPoint: RecoveryPoint): RecoveryPoint {
     recoveryPoint.seq = ++this.seq;
     recoveryPoint.vaultName = vault.name;
+    const replaced = vault.recoveryPoints.has(recoveryPoint.arn);
     vault.recoveryPoints.set(recoveryPoint.arn, recoveryPoint);
-    vault.ordered = undefined;
+    // The new sequence number is the highest yet: the listing order stays sorted by appending.
+    if (replaced) vault.ordered = undefined;
+    else vault.ordered?.push(recoveryPoint);
     return recoveryPoint;
   }
 
@@ -765,6 +770,9 @@ export class BackupService {
     this.copyJobs.set(job.id, job);
     if (job.idempotencyToken) this.idempotency.set(job.idempotencyToken, job.id);
     const list = this.jobsByDestination.get(job.destinationVaultArn) ?? [];
+    const previous = list.at(-1);
+    if (previous && previous.creationDate > job.creationDate)
+      this.unorderedDestinations.add(job.destinationVaultArn);
     list.push(job);
     this.jobsByDestination.set(job.destinationVaultArn, list);
   }
@@ -818,7 +826,7 @@ export class BackupService {
     if (state && !['CREATED', 'RUNNING', 'COMPLETED', 'FAILED', 'PARTIAL'].includes(state)) {
       throw invalidParameter(`Invalid copy job state ${state}`);
     }
-    const pool = destination ? (this.jobsByDestination.get(destination) ?? []) : [...this.copyJobs.values()];
+    const pool = destination ? this.createdAfter(destination, createdAfter) : [...this.copyJobs.values()];
     const matches = (job: CopyJob) =>
       (!state || job.state === state) &&
       (!resourceArn || job.resourceArn === resourceArn) &&
@@ -832,6 +840,23 @@ export class BackupService {
       (!completeAfter || (job.completionDate !== undefined && job.completionDate > completeAfter));
     const page = paginate(pool.filter(matches), query.get('nextToken'), limit, (job) => job.id);
     return { CopyJobs: page.items.map((job) => this.copyJobView(job)), NextToken: page.nextToken };
+  }
+
+  /**
+   * The destination's jobs, from the first one created after `after` when the list is in creation
+   * order (the copy pump asks for its recent jobs every round: no scan of the whole history).
+   */
+  private createdAfter(destination: string, after: Date | undefined): CopyJob[] {
+    const jobs = this.jobsByDestination.get(destination) ?? [];
+    if (!after || this.unorderedDestinations.has(destination)) return jobs;
+    let lo = 0;
+    let hi = jobs.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if ((jobs[mid]?.creationDate ?? after) <= after) lo = mid + 1;
+      else hi = mid;
+    }
+    return jobs.slice(lo);
   }
 
   /** Jobs holding a slot or waiting for one: what the account-wide limit counts. */
