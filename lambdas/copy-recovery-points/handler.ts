@@ -299,6 +299,8 @@ class Round {
       if (complete && index === 0) {
         pages.shift();
         if (page.next === null) this.state.listingDone = true;
+        // The listing goes on after the page just finished, not from the start again.
+        else if (pages.length === 0) pages.push({ token: page.next, done: '', next: null });
       } else {
         index++;
       }

@@ -268,3 +268,42 @@ describe('copy-recovery-points against the emulator', () => {
     expect(emulator.mutations()).toEqual([]);
   });
 });
+
+describe('copy-recovery-points over a vault larger than one page', () => {
+  it('moves on to the next page once the only open page is finished, even with the slots idle', async () => {
+    const restoreEnv = withEnv({ COPY_ROLE_ARN, MAX_COPY_ATTEMPTS: '1' });
+    const emulator = await emulatorForHandlers({ randomSeed: 3 });
+    try {
+      const keyArn = emulator.kms.addKey({ alias: 'alias/target' }).arn;
+      emulator.seed({
+        vaults: [
+          {
+            name: 'legacy',
+            encryptionKey: 'none',
+            generate: { count: 120, perResource: 2, mix: { EFS: 1 } },
+          },
+          { name: 'legacy-encrypted', encryptionKey: 'alias/target' },
+        ],
+      });
+      const victim = [...(emulator.backup.vaults.get('legacy')?.recoveryPoints.keys() ?? [])][7] as string;
+      emulator.setFaults({ copyFailures: { [victim]: 'permanent' } });
+      // maxConcurrentCopies 5 gives pages of 100: the vault spans two pages.
+      const migration = migrationFor(emulator, { kmsKeyArn: keyArn, maxConcurrentCopies: 5 });
+      for (const sweep of [0, 1]) {
+        let copy: CopyState | null = null;
+        for (let round = 0; round < 400 && !copy?.done; round++) {
+          copy = await copyRecoveryPoints({ migration, copy, sweep }, emulator.clock.now());
+          if (!copy.done) emulator.advance(copy.waitSeconds * 1000);
+        }
+        expect(copy?.done).toBe(true);
+        expect(copy?.counters).toMatchObject({ permanentlyFailed: 1, alreadyCopied: sweep === 0 ? 0 : 119 });
+      }
+      const counts = copiesPerSource(emulator, 'legacy', 'legacy-encrypted');
+      expect([...counts.values()].filter((count) => count === 1)).toHaveLength(119);
+      expect([...counts.values()].filter((count) => count > 1)).toEqual([]);
+    } finally {
+      await stopEmulator(emulator);
+      restoreEnv();
+    }
+  }, 60_000);
+});
