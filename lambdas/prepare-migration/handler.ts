@@ -35,6 +35,34 @@ export interface PrepareMigrationEvent {
    * Default: now.
    */
   executionStartTime?: string;
+  /**
+   * A continuation's carried Migration: Prepare runs again on the carried input and must arrive at
+   * the same migration, so an execution started with a forged continuation changes nothing.
+   */
+  carried?: unknown;
+}
+
+/** The fields a continuation's carried Migration must share with a fresh Prepare of its input. */
+export const CARRIED_FIELDS = [
+  'executionId',
+  'sourceVaultName',
+  'sourceVaultArn',
+  'targetVaultName',
+  'targetVaultArn',
+  'kmsKeyArn',
+  'deleteSourceVault',
+  'retireAfterDays',
+  'dryRun',
+  'maxConcurrentCopies',
+  'startedAt',
+  'status',
+] as const;
+
+/** Names the fields where a carried Migration differs from the one Prepare computed. */
+export function carriedMismatches(carried: unknown, prepared: Migration): string[] {
+  if (!carried || typeof carried !== 'object') return ['(not an object)'];
+  const record = carried as Record<string, unknown>;
+  return CARRIED_FIELDS.filter((field) => record[field] !== prepared[field]);
 }
 
 const EventSchema = z.object({
@@ -44,6 +72,7 @@ const EventSchema = z.object({
     .min(1, { error: 'must not be empty' })
     .max(256, { error: 'must be at most 256 characters' }),
   executionStartTime: z.iso.datetime({ offset: true, error: 'must be an ISO 8601 time' }).optional(),
+  carried: z.unknown().optional(),
 });
 
 /** Vault types whose recovery points the migrator cannot copy out of, or that hold no data of their own. */
@@ -245,6 +274,19 @@ async function describeKey(reference: string): Promise<KeyMetadata | undefined> 
 // ------------------------------------------------------------------------------------------ core
 
 export async function prepareMigration(event: PrepareMigrationEvent): Promise<Migration> {
+  const migration = await prepare(event);
+  if (event?.carried !== undefined) {
+    const mismatches = carriedMismatches(event.carried, migration);
+    if (mismatches.length > 0) {
+      throw new InvalidInput(
+        `The continuation's carried state does not match its input (${mismatches.join(', ')}): refusing to go on`,
+      );
+    }
+  }
+  return migration;
+}
+
+async function prepare(event: PrepareMigrationEvent): Promise<Migration> {
   const envelope = EventSchema.safeParse(event);
   if (!envelope.success) {
     const problems = envelope.error.issues.map(

@@ -501,7 +501,7 @@ describe('MigrateAllVaults refuses hostile input with a named error and changes 
  * behaviour and is marked `fails`: it passes while the gap is there, and turns red once the gap is
  * closed, so that the marker is removed with the fix.
  */
-describe('known gaps in input validation (each expected to fail until fixed)', () => {
+describe('input validation gaps: closed ones, and open ones marked fails until fixed', () => {
   let current: Awaited<ReturnType<typeof hostileAccount>>;
 
   beforeAll(async () => {
@@ -514,7 +514,8 @@ describe('known gaps in input validation (each expected to fail until fixed)', (
     current.emulator.resetStats();
   });
 
-  it.fails('MigrateVault refuses a forged continuation, which skips Prepare, and changes nothing', async () => {
+  // Closed: the child re-runs Prepare on the carried input and compares ("Check the carried state").
+  it('MigrateVault refuses a forged continuation, and changes nothing', async () => {
     const source = current.emulator.backup.getVault('legacy');
     const forged = {
       continuation: {
@@ -542,6 +543,7 @@ describe('known gaps in input validation (each expected to fail until fixed)', (
     };
     const result = await current.runner.startExecution('MigrateVault', forged, 'hostile-forged-continuation');
     expect(result.status).toBe('FAILED');
+    expect(result.error).toBe('InvalidInput');
     expect(NAMED_ERRORS).toContain(result.error);
     expectNothingChanged(current.emulator);
   });
@@ -551,13 +553,19 @@ describe('known gaps in input validation (each expected to fail until fixed)', (
     expect(result.error).toBe('InvalidInput');
   });
 
-  it.fails.each([
+  // Closed: MigrateAllVaults keeps any input at $.input first, so find-vaults names the problem.
+  it.each([
     ['a JSON string', 'x'],
     ['a JSON array', []],
     ['a JSON number', 7],
-    ['null', null],
   ])('MigrateAllVaults refuses %s with InvalidInput', async (_what, input) => {
     const result = await current.runner.startExecution('MigrateAllVaults', input, `hostile-batch-${_what}`);
+    expect(result.error).toBe('InvalidInput');
+    expectNothingChanged(current.emulator);
+  });
+
+  it.fails('MigrateAllVaults refuses null with InvalidInput', async () => {
+    const result = await current.runner.startExecution('MigrateAllVaults', null, 'hostile-batch-null');
     expect(result.error).toBe('InvalidInput');
   });
 

@@ -20,6 +20,7 @@ import {
   UnsupportedVaultType,
 } from '#shared/errors.ts';
 import {
+  carriedMismatches,
   checkKeyRegion,
   checkMigrationKey,
   checkSourceVault,
@@ -521,5 +522,37 @@ describe('prepare-migration against the emulator', () => {
       context,
     );
     expect(migration.targetVaultName).toBe('legacy-encrypted');
+  });
+});
+
+describe('checking a continuation against its carried migration', () => {
+  const prepared = {
+    executionId: 'root',
+    sourceVaultName: 'legacy',
+    sourceVaultArn: 'arn:aws:backup:us-east-1:123456789012:backup-vault:legacy',
+    targetVaultName: 'legacy-encrypted',
+    targetVaultArn: 'arn:aws:backup:us-east-1:123456789012:backup-vault:legacy-encrypted',
+    kmsKeyArn: 'arn:aws:kms:us-east-1:123456789012:key/abc',
+    deleteSourceVault: false,
+    dryRun: false,
+    maxConcurrentCopies: 20,
+    startedAt: '2026-06-01T00:00:00.000Z',
+    status: 'READY' as const,
+  };
+
+  it('accepts a carried migration equal to what Prepare computes', () => {
+    expect(carriedMismatches({ ...prepared, targetVaultLock: { minRetentionDays: 1 } }, prepared)).toEqual(
+      [],
+    );
+  });
+
+  it('names every field a forged continuation changed', () => {
+    expect(
+      carriedMismatches({ ...prepared, targetVaultName: 'dr', deleteSourceVault: true }, prepared),
+    ).toEqual(['targetVaultName', 'deleteSourceVault']);
+  });
+
+  it('refuses a carried migration that is not an object', () => {
+    expect(carriedMismatches('forged', prepared)).toEqual(['(not an object)']);
   });
 });
