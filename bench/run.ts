@@ -273,6 +273,13 @@ export function formatTable(result: BenchResult): string {
       ['lower bound (sim. h)', (f) => decimal(f.makespan.lowerBoundHours, 1)],
       ['makespan / lower bound', (f) => decimal(f.makespanRatio, 3)],
       [
+        '  (bound without start delay)',
+        (f) =>
+          f.makespan.lowerBoundWithoutStartDelayHours > 0
+            ? decimal(f.makespan.copyPhaseHours / f.makespan.lowerBoundWithoutStartDelayHours, 3)
+            : '-',
+      ],
+      [
         'AWS cost / 10k RP (USD)',
         (f) => `$${decimal(f.costPer10k.total)}`,
         (o, b) => ratio(b.costPer10k.total, o.costPer10k.total),
@@ -316,13 +323,18 @@ export function formatTable(result: BenchResult): string {
       ...result.verdicts.map((verdict) => [
         verdict.target,
         integer(verdict.recoveryPoints),
-        `${verdict.value.toLocaleString('en-US')}${verdict.unit && verdict.unit !== 'bytes' ? ` ${verdict.unit}` : ''}`,
-        `${verdict.limit.toLocaleString('en-US')}${verdict.unit && verdict.unit !== 'bytes' ? ` ${verdict.unit}` : ''}`,
+        withUnit(verdict.value, verdict.unit),
+        withUnit(verdict.limit, verdict.unit),
         `${verdict.met ? 'met' : 'MISSED'} (${decimal(verdict.ofLimit * 100, 0)}% of the limit)`,
       ]),
     ]),
   );
   return lines.join('\n');
+}
+
+function withUnit(value: number, unit: string): string {
+  if (unit === 'bytes') return kib(value);
+  return `${value.toLocaleString('en-US')}${unit ? ` ${unit}` : ''}`;
 }
 
 function alignRows(rows: string[][]): string[] {
