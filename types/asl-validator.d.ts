@@ -4,6 +4,9 @@ declare module 'asl-validator' {
     isValid: boolean;
     errors: unknown[];
   }
-  function aslValidator(definition: unknown, options?: { checkPaths?: boolean; checkArn?: boolean }): ValidationResult;
+  function aslValidator(
+    definition: unknown,
+    options?: { checkPaths?: boolean; checkArn?: boolean },
+  ): ValidationResult;
   export default aslValidator;
 }
