@@ -9,6 +9,7 @@ import {
   nextWaitSeconds,
   updateMeanCopySeconds,
 } from '../../lambdas/copy-recovery-points/pump.ts';
+import { copiesPerSource } from '../support/copies.ts';
 import { COPY_ROLE_ARN, emulatorForHandlers, migrationFor, stopEmulator, withEnv } from './helpers.ts';
 
 describe('pump arithmetic', () => {
@@ -116,19 +117,6 @@ async function pumpUntilDone(
     emulator.advance(copy.waitSeconds * 1000);
   }
   return { copy: copy as CopyState, largestState };
-}
-
-function copiesPerSource(emulator: Emulator, source: string, target: string) {
-  const copies = [...(emulator.backup.vaults.get(target)?.recoveryPoints.values() ?? [])];
-  const counts = new Map<string, number>();
-  for (const recoveryPoint of emulator.backup.vaults.get(source)?.recoveryPoints.values() ?? []) {
-    const key = `${recoveryPoint.resourceArn}|${recoveryPoint.creationDate.getTime()}`;
-    counts.set(
-      recoveryPoint.arn,
-      copies.filter((copy) => `${copy.resourceArn}|${copy.creationDate.getTime()}` === key).length,
-    );
-  }
-  return counts;
 }
 
 describe('copy-recovery-points against the emulator', () => {
