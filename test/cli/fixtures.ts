@@ -1,4 +1,4 @@
-import type { MigrationSummary } from '../../cli/report/model.ts';
+import { fromFailure, type MigrationSummary } from '../../cli/report/model.ts';
 import { type Report, reportJsonChunks } from '../../lambdas/write-report/report.ts';
 
 const KEY = 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
@@ -137,27 +137,11 @@ export function sampleBatch(): MigrationSummary {
         reportFiles: { json: '/reports/a2/report.json', csv: null, text: null },
         basis: 'report',
       },
-      {
-        vault: 'analytics-<prod>',
-        targetVault: null,
-        targetKeyArn: null,
-        execution: 'a3',
-        outcome: 'FAILED',
-        error: 'TargetVaultConflict: Target vault analytics-encrypted exists with another key.',
-        recoveryPoints: null,
-        copyable: null,
-        copied: null,
-        skipped: null,
-        skippedReasons: [],
-        failed: null,
-        encryption: null,
-        encryptionPredicted: false,
-        plans: null,
-        plansPlanned: null,
-        source: { fate: 'unknown', short: 'not known', why: 'not known: no report says what became of it' },
-        reportFiles: { json: null, csv: null, text: null },
-        basis: 'none',
-      },
+      fromFailure(
+        'analytics-<prod>',
+        'TargetVaultConflict: Target vault analytics-encrypted exists with another key.',
+        'a3',
+      ),
     ],
     skippedVaults: [{ vault: 'compliant-app', reason: 'already encrypted with a customer-managed key' }],
   };
