@@ -1,14 +1,11 @@
 /**
- * What a process running the command does around it: quiet the handlers' logs and the SDK's Node
- * version notice, restore the terminal on Ctrl-C, and exit with the command's status.
+ * What a process running the command does around it: quiet the handlers' logs, restore the terminal
+ * on Ctrl-C, and exit with the command's status.
  */
-import '../local/runner/polyfill.ts';
 import { interruption } from './commands/interrupt.ts';
 import { EXIT } from './errors.ts';
 
 export async function main(argv: readonly string[]): Promise<void> {
-  // The SDK's notice that future releases need Node 22 would print on every run; the README says so once.
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   // The handlers' logger reads its level when their modules load (below): local runs keep it quiet,
   // since its lines would land among the progress and the --json output. Set it to see them.
   process.env.POWERTOOLS_LOG_LEVEL ||= 'SILENT';

@@ -1,5 +1,3 @@
-import '../local/runner/polyfill.ts';
-
 // The SDK clients built by the handlers and tests must never reach for real credentials.
 process.env.AWS_ACCESS_KEY_ID ??= 'AKIDLOCALEMULATOR';
 process.env.AWS_SECRET_ACCESS_KEY ??= 'local-emulator-secret';

@@ -5,7 +5,6 @@
  * real time against an external endpoint). It counts what AWS would bill and limit: state
  * transitions, Lambda invocations, history events and the largest state payload per execution.
  */
-import './polyfill.ts';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';

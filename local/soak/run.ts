@@ -38,10 +38,8 @@ async function main(): Promise<number> {
   const seed = positiveInteger('seed', values.seed, 1);
   const timeoutMs = positiveInteger('timeout', values.timeout, 120) * 1000;
 
-  // The Lambdas log through Powertools, which reads its level when first imported; the SDK's notice
-  // that future releases need Node 22 would print once per run otherwise.
+  // The Lambdas log through Powertools, which reads its level when first imported.
   process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const { formatRun, formatSummary, runSoak } = await import('./soak.ts');
   console.log(`soak: ${runs} runs from seed ${seed}`);
   const summary = await runSoak({

@@ -1,14 +1,10 @@
-import { existsSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { renderHtml } from '../../cli/report/html.ts';
+import { launchBrowser } from '../support/browser.ts';
 import { sampleBatch } from './fixtures.ts';
 import { tempDir } from './helpers.ts';
-
-/** Debian's Chromium (apt-get install chromium); .ci/run installs it when it is missing. */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'];
 
 /** Width and height from a PNG's IHDR chunk. */
 function pngSize(png: Buffer): { width: number; height: number } {
@@ -20,15 +16,9 @@ describe('the HTML report in a browser', () => {
   afterAll(() => dir.remove());
 
   it('renders in headless Chromium with its chart, and fetches nothing', { timeout: 90_000 }, async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(
-        `Chromium is not installed at ${CHROMIUM}: this test needs Debian's chromium package ` +
-          '(apt-get install -y chromium; .ci/run installs it when it is missing).',
-      );
-    }
     const html = renderHtml(sampleBatch(), new Date('2026-06-01T06:00:00Z'));
     writeFileSync(join(dir.path, 'report.html'), html);
-    const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    const browser = await launchBrowser();
     try {
       const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
       const url = `file://${join(dir.path, 'report.html')}`;
