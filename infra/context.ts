@@ -11,6 +11,8 @@ import type { MigratorLogLevel } from './vault-migrator.ts';
 export const CONTEXT_OPTIONS = {
   stackName: 'Stack name, also the prefix of the state machine and dashboard names (BackupVaultMigrator)',
   kmsKeyArn: 'An existing customer-managed key for the target vaults (default: the stack creates one)',
+  additionalKmsKeyArns:
+    'Comma-separated key ARNs (this account and Region) an input may name in kmsKeyArn besides the migration key (none)',
   allowSourceDeletion: 'Whether migrations may delete source recovery points and vaults (false)',
   maxCopyAttempts: 'Attempts per recovery point before a copy is a permanent failure, 1-10 (3)',
   maxSweeps: 'Copy/verify passes for recovery points that appear during a migration, 1-20 (3)',
@@ -109,6 +111,7 @@ export function stackPropsFromContext(node: Node): { stackName: string; props: V
     props: {
       kmsKeyArn: context.string('kmsKeyArn'),
       migrator: {
+        additionalKmsKeyArns: context.list('additionalKmsKeyArns'),
         allowSourceDeletion: context.boolean('allowSourceDeletion', false),
         maxCopyAttempts: context.integer('maxCopyAttempts', 1, 10),
         maxSweeps: context.integer('maxSweeps', 1, 20),

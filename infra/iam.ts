@@ -56,6 +56,11 @@ export interface FunctionPermissionsContext {
   readonly reportTopicArn: string;
   /** Key of the report bucket and the topic. */
   readonly reportKeyArn: string;
+  /**
+   * The keys target vaults may be encrypted with: the migration key and the stack's
+   * `additionalKmsKeyArns`. Prepare refuses any other key (InvalidKmsKey) before anything changes.
+   */
+  readonly targetKeyArns: readonly string[];
 }
 
 function allow(
@@ -118,10 +123,17 @@ export function functionPermissions(
           ],
           [arn.anyVault],
         ),
-        // Creating a vault with a customer-managed key makes AWS Backup describe the key and
-        // create a grant on it with the caller's credentials.
+        // "Create a backup vault", Required permissions (AWS Backup Developer Guide,
+        // create-a-vault.html): MountCapsule supports no resource and is not part of backup:*.
+        allow('MountTheVaultStorage', ['backup-storage:MountCapsule'], ['*']),
+        // The same page: the key's use, with the caller's credentials, on the target key only.
         describeKeys,
-        allow('GrantBackupUseOfTheKey', ['kms:CreateGrant'], [arn.anyKey], {
+        allow(
+          'UseTheTargetKey',
+          ['kms:RetireGrant', 'kms:Decrypt', 'kms:GenerateDataKey'],
+          [...context.targetKeyArns],
+        ),
+        allow('GrantBackupUseOfTheTargetKey', ['kms:CreateGrant'], [...context.targetKeyArns], {
           Bool: { 'kms:GrantIsForAWSResource': 'true' },
         }),
       ];
@@ -134,6 +146,9 @@ export function functionPermissions(
       return [
         ...readRecoveryPoints,
         allow('StartCopyJobs', ['backup:StartCopyJob'], [arn.anyRecoveryPoint]),
+        // Required of the caller on the destination by third-party docs; UNCONFIRMED for
+        // same-account copies (AWS-FACTS), so granted, on this account's and Region's vaults.
+        allow('CopyIntoTargetVaults', ['backup:CopyIntoBackupVault'], [arn.anyVault]),
         allow('FollowCopyJobs', ['backup:ListCopyJobs', 'backup:DescribeCopyJob'], ['*']),
         allow('PassTheCopyRoleToBackup', ['iam:PassRole'], [context.copyRoleArn], {
           StringEquals: { 'iam:PassedToService': 'backup.amazonaws.com' },
@@ -194,6 +209,7 @@ export function functionPermissions(
 
 /** Actions that support no resource-level permissions, and so are granted on `*`. */
 export const UNSCOPABLE_ACTIONS = [
+  'backup-storage:MountCapsule',
   'backup:ListBackupVaults',
   'backup:ListBackupPlans',
   'backup:ListCopyJobs',
@@ -250,12 +266,17 @@ export function wildcardReasons(
 export interface CopyRoleProps {
   /** The key target vaults are encrypted with. */
   readonly migrationKey: kms.IKey;
+  /**
+   * More keys target vaults may be encrypted with (the stack's `additionalKmsKeyArns`).
+   * @default none
+   */
+  readonly additionalKmsKeyArns?: readonly string[];
 }
 
 /**
  * The role AWS Backup assumes for the copy jobs the copy pump starts: AWS Backup's managed
  * policy for backups (it holds the per-service copy permissions, `backup:CopyIntoBackupVault`
- * and `backup:CopyFromBackupVault`) and the use of the migration key.
+ * and `backup:CopyFromBackupVault`) and the use of the migration key and the additional keys.
  */
 export class CopyRole extends Construct {
   public readonly role: iam.Role;
@@ -279,7 +300,7 @@ export class CopyRole extends Construct {
           'kms:Decrypt',
           'kms:DescribeKey',
         ],
-        resources: [props.migrationKey.keyArn],
+        resources: [props.migrationKey.keyArn, ...(props.additionalKmsKeyArns ?? [])],
       }),
     );
     Validations.of(this.role).acknowledge({

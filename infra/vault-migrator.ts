@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { type Duration, Fn, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -33,6 +33,13 @@ export type MigratorLogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
 export interface VaultMigratorProps {
   /** The customer-managed key target vaults are encrypted with when an input names no key. */
   readonly migrationKey: kms.IKey;
+  /**
+   * More customer-managed keys an execution input may name in `kmsKeyArn` (key ARNs of this
+   * account and Region). The vault-creating Lambda and the copy role are granted their use;
+   * Prepare refuses any key that is neither this nor the migration key, before anything changes.
+   * @default none: only the migration key
+   */
+  readonly additionalKmsKeyArns?: readonly string[];
   /**
    * Whether migrations may delete source recovery points and vaults (input `deleteSourceVault`).
    * When false the retire Lambda has no permission to delete anything and an input asking for
@@ -163,7 +170,12 @@ export class VaultMigrator extends Construct {
       encryptionKey: this.operationsKey,
       notificationEmail: props.notificationEmail,
     }).topic;
-    const copyRole = new CopyRole(this, 'CopyRole', { migrationKey: props.migrationKey });
+    const additionalKmsKeyArns = checkAdditionalKeys(stack, props.additionalKmsKeyArns ?? []);
+    const targetKeyArns = [props.migrationKey.keyArn, ...additionalKmsKeyArns];
+    const copyRole = new CopyRole(this, 'CopyRole', {
+      migrationKey: props.migrationKey,
+      additionalKmsKeyArns,
+    });
     this.copyRole = copyRole.role;
     const sharedEnvironment = {
       MIGRATION_KMS_KEY_ARN: props.migrationKey.keyArn,
@@ -173,6 +185,7 @@ export class VaultMigrator extends Construct {
     };
     // A Lambda learns the name of a resource only if it may use it.
     const ownEnvironment: Partial<Record<MigratorFunctionName, Record<string, string>>> = {
+      prepareMigration: { ALLOWED_KMS_KEY_ARNS: Fn.join(',', targetKeyArns) },
       copyRecoveryPoints: { COPY_ROLE_ARN: this.copyRole.roleArn },
       writeReport: {
         REPORT_BUCKET: this.reportBucket.bucketName,
@@ -186,6 +199,7 @@ export class VaultMigrator extends Construct {
       reportBucketArn: this.reportBucket.bucketArn,
       reportTopicArn: this.reportTopic.topicArn,
       reportKeyArn: this.operationsKey.keyArn,
+      targetKeyArns,
     };
     const wildcardReason = wildcardReasons(permissionsContext);
     const factory = props.functionFactory ?? new BundledFunctionFactory(projectRoot);
@@ -263,6 +277,23 @@ export class VaultMigrator extends Construct {
       dashboardName: `${namePrefix}-Migrations`,
     });
   }
+}
+
+/** Additional keys must be key ARNs (not aliases) of the stack's account and Region, once each. */
+function checkAdditionalKeys(stack: Stack, arns: readonly string[]): string[] {
+  const pattern = /^arn:aws[a-z-]*:kms:([a-z0-9-]+):(\d{12}):key\/[A-Za-z0-9-]+$/;
+  for (const arn of arns) {
+    const match = pattern.exec(arn);
+    const sameRegion = Token.isUnresolved(stack.region) || match?.[1] === stack.region;
+    const sameAccount = Token.isUnresolved(stack.account) || match?.[2] === stack.account;
+    if (!match || !sameRegion || !sameAccount) {
+      throw new Error(
+        `additionalKmsKeyArns: ${arn} is not a key ARN of this stack's account and Region (arn:aws:kms:<region>:<account>:key/<id>)`,
+      );
+    }
+  }
+  if (new Set(arns).size !== arns.length) throw new Error('additionalKmsKeyArns names a key twice');
+  return [...arns];
 }
 
 function upperFirst(name: string): string {

@@ -148,6 +148,30 @@ export function checkKeyRegion(reference: string, region: string): void {
 }
 
 /**
+ * Refuses a key the stack grants no use of. AWS Backup creates the vault and runs the copies with
+ * the vault-creating Lambda's and the copy role's credentials, and their policies name only the
+ * stack's keys (infra/iam.ts): another key would fail at vault creation or, worse, at copy time,
+ * after the vault and the plans changed. `allowed` undefined: a deployment that names no list.
+ */
+export function checkKeyAllowed(kmsKeyArn: string, allowed: readonly string[] | undefined): void {
+  if (allowed === undefined || allowed.includes(kmsKeyArn)) return;
+  const account = /^arn:[^:]+:kms:[^:]*:(\d{12}):/.exec(kmsKeyArn)?.[1] ?? '<account>';
+  const delegation = JSON.stringify({
+    Sid: 'Enable IAM User Permissions',
+    Effect: 'Allow',
+    Principal: { AWS: `arn:aws:iam::${account}:root` },
+    Action: 'kms:*',
+    Resource: '*',
+  });
+  throw new InvalidKmsKey(
+    `KMS key ${kmsKeyArn} is not one this deployment may use (it may use ${allowed.join(', ') || 'none'}): ` +
+      'neither the vault-creating Lambda nor the copy role AWS Backup assumes is granted its use, so the ' +
+      `migration would fail once the vault exists. Redeploy with -c additionalKmsKeyArns=${kmsKeyArn}, ` +
+      `and keep in the key's policy the statement that lets IAM policies grant its use: ${delegation}`,
+  );
+}
+
+/**
  * Checks the described key can encrypt the target vault and returns its ARN. Every problem is
  * listed at once, so that the operator fixes the key in one go.
  */
@@ -319,6 +343,7 @@ async function prepare(event: PrepareMigrationEvent): Promise<Migration> {
   }
 
   const kmsKeyArn = checkMigrationKey(keyReference, await describeKey(keyReference), region);
+  checkKeyAllowed(kmsKeyArn, config.allowedKmsKeyArns);
   const base = {
     executionId,
     sourceVaultName: input.sourceVaultName,

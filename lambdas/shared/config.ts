@@ -7,6 +7,11 @@ import { ConfigurationError } from './errors.ts';
 export interface MigratorConfig {
   /** Key for target vaults when the input names none (stack: the migration key). */
   defaultKmsKeyArn: string | undefined;
+  /**
+   * Keys the stack lets the vault creation and the copy role use (ALLOWED_KMS_KEY_ARNS, comma-separated:
+   * the migration key and the stack's additionalKmsKeyArns); undefined when not set.
+   */
+  allowedKmsKeyArns: string[] | undefined;
   /** Role AWS Backup assumes for copy jobs. */
   copyRoleArn: string | undefined;
   /** Whether this deployment may delete source recovery points and vaults. */
@@ -50,6 +55,10 @@ function optional(name: string): string | undefined {
 export function readConfig(): MigratorConfig {
   return {
     defaultKmsKeyArn: optional('MIGRATION_KMS_KEY_ARN'),
+    allowedKmsKeyArns: optional('ALLOWED_KMS_KEY_ARNS')
+      ?.split(',')
+      .map((arn) => arn.trim())
+      .filter((arn) => arn !== ''),
     copyRoleArn: optional('COPY_ROLE_ARN'),
     allowSourceDeletion: flag('ALLOW_SOURCE_DELETION', false),
     maxCopyAttempts: integer('MAX_COPY_ATTEMPTS', 3, 1, 10),

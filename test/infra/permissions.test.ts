@@ -45,6 +45,8 @@ const CALLS: Record<MigratorFunctionName, string[]> = {
     'backup:ListRecoveryPointsByBackupVault',
   ],
   createTargetVault: [
+    // CreateBackupVault with a key: AWS Backup's "Backup vault creation and deletion" page.
+    'backup-storage:MountCapsule',
     'backup:CreateBackupVault',
     'backup:DescribeBackupVault',
     'backup:GetBackupVaultAccessPolicy',
@@ -55,10 +57,14 @@ const CALLS: Record<MigratorFunctionName, string[]> = {
     'backup:PutBackupVaultNotifications',
     'backup:TagResource',
     'kms:CreateGrant',
+    'kms:Decrypt',
     'kms:DescribeKey',
+    'kms:GenerateDataKey',
+    'kms:RetireGrant',
   ],
   repointBackupPlans: ['backup:GetBackupPlan', 'backup:ListBackupPlans', 'backup:UpdateBackupPlan'],
   copyRecoveryPoints: [
+    'backup:CopyIntoBackupVault',
     'backup:DescribeCopyJob',
     'backup:DescribeRecoveryPoint',
     'backup:ListCopyJobs',
@@ -276,6 +282,7 @@ describe('no wildcard actions', () => {
       reportBucketArn: migrator.reportBucket.bucketArn,
       reportTopicArn: migrator.reportTopic.topicArn,
       reportKeyArn: migrator.operationsKey.keyArn,
+      targetKeyArns: [],
     });
     expect(reasonFor('*', ['backup:ListCopyJobs', 'xray:PutTraceSegments'])).toMatch(
       /support no resource-level/,
@@ -312,6 +319,50 @@ describe('no wildcard actions', () => {
       })),
     );
     expect(wildcardAllows).toHaveLength(2);
+  });
+});
+
+describe('keys the migrator may use', () => {
+  const extraKey = `arn:aws:kms:${REGION}:${ACCOUNT}:key/11111111-2222-3333-4444-555555555555`;
+  const withExtraKey = synthStack({ migrator: { additionalKmsKeyArns: [extraKey] } });
+  const keyResources = (synth: typeof byDefault, roleLogicalId: string, action: string) =>
+    statementsOfRole(synth.template, roleLogicalId)
+      .filter((statement) => list(statement.Action).includes(action))
+      .flatMap((statement) => list(statement.Resource).map(flat));
+
+  it('lets vault creation mount the storage capsule on * (it supports no resource) and use only the target keys', () => {
+    const role = roleId(byDefault, 'createTargetVault');
+    expect(keyResources(byDefault, role, 'backup-storage:MountCapsule')).toEqual(['*']);
+    for (const action of ['kms:CreateGrant', 'kms:RetireGrant', 'kms:Decrypt', 'kms:GenerateDataKey']) {
+      expect(keyResources(byDefault, role, action)).toEqual([
+        expect.stringMatching(/^<MigrationKey.*\.Arn>$/),
+      ]);
+      expect(keyResources(withExtraKey, roleId(withExtraKey, 'createTargetVault'), action)).toEqual([
+        expect.stringMatching(/^<MigrationKey.*\.Arn>$/),
+        extraKey,
+      ]);
+    }
+  });
+
+  it('gives the copy role the use of every configured key, and tells Prepare which keys those are', () => {
+    const copyRole = logicalId(withExtraKey.stack.migrator.copyRole);
+    expect(keyResources(withExtraKey, copyRole, 'kms:GenerateDataKey')).toEqual([
+      expect.stringMatching(/^<MigrationKey.*\.Arn>$/),
+      extraKey,
+    ]);
+    const prepare =
+      withExtraKey.template.toJSON().Resources[
+        logicalId(withExtraKey.stack.migrator.functions.prepareMigration)
+      ];
+    expect(flat(prepare.Properties.Environment.Variables.ALLOWED_KMS_KEY_ARNS)).toMatch(
+      new RegExp(`^<MigrationKey.*\\.Arn>,${extraKey}$`),
+    );
+  });
+
+  it("refuses an additional key that is not a key ARN of the stack's account and Region", () => {
+    expect(() => synthStack({ migrator: { additionalKmsKeyArns: ['alias/other'] } })).toThrow(
+      /additionalKmsKeyArns/,
+    );
   });
 });
 

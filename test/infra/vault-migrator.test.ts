@@ -125,6 +125,7 @@ describe('Lambdas', () => {
   const SHARED = ['ALLOW_SOURCE_DELETION', 'MAX_COPY_ATTEMPTS', 'MAX_SWEEPS', 'MIGRATION_KMS_KEY_ARN'];
   const POWERTOOLS = ['NODE_OPTIONS', 'POWERTOOLS_LOG_LEVEL', 'POWERTOOLS_SERVICE_NAME'];
   const OWN: Partial<Record<MigratorFunctionName, string[]>> = {
+    prepareMigration: ['ALLOWED_KMS_KEY_ARNS'],
     copyRecoveryPoints: ['COPY_ROLE_ARN'],
     writeReport: ['REPORT_BUCKET', 'REPORT_TOPIC_ARN'],
   };

@@ -21,6 +21,7 @@ import {
 } from '#shared/errors.ts';
 import {
   carriedMismatches,
+  checkKeyAllowed,
   checkKeyRegion,
   checkMigrationKey,
   checkSourceVault,
@@ -133,6 +134,16 @@ describe('prepare-migration: key rules', () => {
     );
     expect(error).toBeInstanceOf(InvalidKmsKey);
     expect(error.message).toContain(problem);
+  });
+
+  it('refuses a key the stack does not let the vault creation and the copy role use, naming what to add', () => {
+    const error = thrownBy(() => checkKeyAllowed(OTHER_KEY_ARN, [KEY_ARN]));
+    expect(error).toBeInstanceOf(InvalidKmsKey);
+    expect(error.message).toContain(`additionalKmsKeyArns=${OTHER_KEY_ARN}`);
+    expect(error.message).toContain('"Principal":{"AWS":"arn:aws:iam::123456789012:root"}');
+    expect(() => checkKeyAllowed(KEY_ARN, [KEY_ARN, OTHER_KEY_ARN])).not.toThrow();
+    // Deployments that predate the setting (or tests without a stack) name no list.
+    expect(() => checkKeyAllowed(OTHER_KEY_ARN, undefined)).not.toThrow();
   });
 
   it('lists every problem of a key at once', () => {
