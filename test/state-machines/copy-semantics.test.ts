@@ -72,4 +72,16 @@ describe('copies on AWS semantics', () => {
     const copies = copiesPerSource(emulator, 'legacy', 'legacy-encrypted');
     for (const arn of copyableArns(emulator, 'legacy')) expect(copies.get(arn)).toBe(1);
   });
+
+  it('makes no second copy when a completed copy is listed in the target only later', async () => {
+    const { emulator, runner } = await withVault({ listingLagMs: 45 * 60_000 });
+    const result = await runner.startExecution('MigrateVault', { sourceVaultName: 'legacy' });
+    expect(
+      Object.fromEntries([...jobsPerSource(emulator, 'legacy-encrypted')].filter(([, n]) => n > 1)),
+    ).toEqual({});
+    expect(result.status).toBe('SUCCEEDED');
+    expect((result.output as ReportResult).outcome).toBe('MIGRATED');
+    const copies = copiesPerSource(emulator, 'legacy', 'legacy-encrypted');
+    for (const arn of copyableArns(emulator, 'legacy')) expect(copies.get(arn)).toBe(1);
+  });
 });
