@@ -9,6 +9,7 @@ import {
   DescribeCopyJobCommand,
   DescribeRecoveryPointCommand,
   type Lifecycle,
+  ListCopyJobsCommand,
   StartCopyJobCommand,
 } from '@aws-sdk/client-backup';
 import { z } from 'zod';
@@ -109,7 +110,16 @@ class Round {
         });
       }
     }
+    this.state.checkJobsFirst = this.state.sweep > 0 || (await this.targetHasCopyJobs());
     this.state.adopted = true;
+  }
+
+  /** Whether any copy job into the target exists yet (one call, one entry). */
+  private async targetHasCopyJobs(): Promise<boolean> {
+    const page = await backupClient().send(
+      new ListCopyJobsCommand({ ByDestinationVaultArn: this.migration.targetVaultArn, MaxResults: 1 }),
+    );
+    return (page.CopyJobs ?? []).length > 0;
   }
 
   /** One listing of the target's recent copy jobs tells how every job in flight is doing. */
@@ -194,12 +204,13 @@ class Round {
           SourceBackupVaultName: this.migration.sourceVaultName,
           DestinationBackupVaultArn: this.migration.targetVaultArn,
           IamRoleArn: this.copyRoleArn,
-          IdempotencyToken: copyToken(
-            this.migration.targetVaultArn,
+          IdempotencyToken: copyToken({
+            runId: this.migration.executionId,
+            targetVaultArn: this.migration.targetVaultArn,
             recoveryPointArn,
-            this.state.sweep,
+            sweep: this.state.sweep,
             attempt,
-          ),
+          }),
           Lifecycle: lifecycle,
         }),
       );
@@ -362,7 +373,7 @@ class Round {
       }
       if (this.pushedBack || this.capacity <= 0) break;
       if (this.busyResources.has(resourceArn)) continue;
-      if (!existing.complete || ambiguous) {
+      if (!existing.complete || ambiguous || this.state.checkJobsFirst === true) {
         const found = await findCopyByJobs(
           arn,
           this.migration.targetVaultArn,

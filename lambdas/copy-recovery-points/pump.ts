@@ -52,19 +52,29 @@ export class HandledSet {
   }
 }
 
+/** What a copy's IdempotencyToken is derived from. */
+export interface CopyTokenParts {
+  /** The migration's run: the root execution's name, kept by retries, redrives and continuations. */
+  runId: string;
+  targetVaultArn: string;
+  recoveryPointArn: string;
+  sweep: number;
+  attempt: number;
+}
+
 /**
- * StartCopyJob's IdempotencyToken: the same recovery point, target, sweep and attempt always give
- * the same token, so a retried or re-run round never starts a second copy (the SDK would otherwise
- * fill in a random one).
+ * StartCopyJob's IdempotencyToken: within one run, the same recovery point, target, sweep and
+ * attempt always give the same token, so a retried, redriven or continued round never starts a
+ * second copy (the SDK would otherwise fill in a random one). A new run gets new tokens: AWS
+ * answers a reused token with the old job, so a run after a permanent failure would otherwise
+ * get the old FAILED job back instead of a new attempt. What a new run must not copy again (a
+ * recovery point with a completed copy) it learns from AWS, not from the tokens.
  */
-export function copyToken(
-  targetVaultArn: string,
-  recoveryPointArn: string,
-  sweep: number,
-  attempt: number,
-): string {
+export function copyToken(parts: CopyTokenParts): string {
   const digest = createHash('sha256')
-    .update(`${targetVaultArn}|${recoveryPointArn}|${sweep}|${attempt}`)
+    .update(
+      `${parts.runId}|${parts.targetVaultArn}|${parts.recoveryPointArn}|${parts.sweep}|${parts.attempt}`,
+    )
     .digest('hex');
   return `${digest.slice(0, 8)}-${digest.slice(8, 12)}-${digest.slice(12, 16)}-${digest.slice(16, 20)}-${digest.slice(20, 32)}`;
 }

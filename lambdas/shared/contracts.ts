@@ -114,6 +114,12 @@ export interface CopyState {
   listingDone: boolean;
   /** Whether in-flight jobs from an earlier run were picked up (done once per sweep). */
   adopted: boolean;
+  /**
+   * Whether the target had copy jobs before this sweep (an earlier sweep or run): a recovery point
+   * not listed in the target then has its copy jobs read before a copy starts, since a completed
+   * copy may not be listed yet, and tokens of another run do not match.
+   */
+  checkJobsFirst?: boolean;
   inFlight: InFlightCopy[];
   retries: PendingRetry[];
   /** A few permanently failed recovery points, for the report (the full list is read from AWS). */

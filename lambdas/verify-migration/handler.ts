@@ -122,13 +122,17 @@ export async function verifyMigration(
       state.copyable++;
       const key = copyKey(recoveryPoint);
       let copies = found.byKey.get(key) ?? [];
-      if (!found.complete || (keyCounts.get(key) ?? 0) > 1) {
+      // A copy the listing does not show (yet: AWS lists a completed copy with a lag) is looked up
+      // through its copy jobs and read back before it counts as missing.
+      const listed = copies.some((copy) => isFinishedStatus(copy.Status));
+      if (!found.complete || (keyCounts.get(key) ?? 0) > 1 || !listed) {
         const byJobs = await findCopyByJobs(
           recoveryPoint.RecoveryPointArn ?? '',
           migration.targetVaultArn,
           migration.targetVaultName,
         );
-        copies = byJobs.copy ? [byJobs.copy] : [];
+        if (byJobs.copy) copies = [byJobs.copy];
+        else if (!found.complete || (keyCounts.get(key) ?? 0) > 1) copies = [];
       }
       const verdict = judgeCopy(recoveryPoint, copies, migration);
       if (!verdict.verified) {

@@ -44,6 +44,11 @@ export interface BackupSettings {
   /** UNCONFIRMED in AWS-FACTS: whether same-Region copies of non-managed types keep the source key. */
   nonManagedCopyEncryption: 'source-key' | 'destination-key';
   copyUnsupportedTypes: ReadonlySet<string>;
+  /**
+   * Listing lag (issue 15): a copy appears in its vault's ListRecoveryPointsByBackupVault this many
+   * ms after its job completes (DescribeRecoveryPoint and the copy job see it at once). Default 0.
+   */
+  listingLagMs: number;
 }
 
 export interface Page<T> {
@@ -247,6 +252,7 @@ export class BackupService {
       legalHold: false,
     };
     this.insertRecoveryPoint(destination, copy);
+    this.delayListing(copy, atMs);
     job.destinationRecoveryPointArn = copy.arn;
     job.destinationEncryptionKeyArn = copy.encryptionKeyArn;
     job.destinationLifecycle = copy.lifecycle;
@@ -270,6 +276,17 @@ export class BackupService {
         this.materializeCopy(childJob, atMs, copy.arn);
       }
     }
+  }
+
+  // ---------------------------------------------------------------- listing lag (issue 15)
+
+  private delayListing(copy: RecoveryPoint, completedAtMs: number): void {
+    if (this.settings.listingLagMs > 0) copy.listedFromMs = completedAtMs + this.settings.listingLagMs;
+  }
+
+  /** Whether ListRecoveryPointsByBackupVault shows the recovery point yet. */
+  private isListedYet(recoveryPoint: RecoveryPoint): boolean {
+    return recoveryPoint.listedFromMs === undefined || recoveryPoint.listedFromMs <= this.clock.nowMs();
   }
 
   private releaseSlot(job: CopyJob): void {
@@ -626,6 +643,7 @@ export class BackupService {
     const createdBefore = dateParam(query, 'createdBefore');
     const createdAfter = dateParam(query, 'createdAfter');
     const matches = (recoveryPoint: RecoveryPoint) =>
+      this.isListedYet(recoveryPoint) &&
       (!resourceArn || recoveryPoint.resourceArn === resourceArn) &&
       (!resourceType || recoveryPoint.resourceType === resourceType) &&
       (!planId || recoveryPoint.createdBy?.BackupPlanId === planId) &&

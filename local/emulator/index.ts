@@ -39,6 +39,8 @@ export interface EmulatorOptions {
   /** Default 'source-key' (the seed's table). */
   nonManagedCopyEncryption?: BackupSettings['nonManagedCopyEncryption'];
   copyUnsupportedTypes?: readonly string[];
+  /** Listing lag of a completed copy in its vault's listing. Default 0. */
+  listingLagMs?: number;
   faults?: FaultSettings;
   seed?: SeedSpec;
 }
@@ -92,6 +94,7 @@ export class Emulator {
         deleteDelayMs: options.deleteDelayMs ?? 2 * MINUTE_MS,
         nonManagedCopyEncryption: options.nonManagedCopyEncryption ?? 'source-key',
         copyUnsupportedTypes: new Set(options.copyUnsupportedTypes ?? DEFAULT_COPY_UNSUPPORTED_TYPES),
+        listingLagMs: options.listingLagMs ?? 0,
       },
       this.clock,
       this.kms,
@@ -252,6 +255,7 @@ export class Emulator {
         if (typeof body.copyConcurrencyLimit === 'number')
           settings.copyConcurrencyLimit = body.copyConcurrencyLimit;
         if (typeof body.defaultPageSize === 'number') settings.defaultPageSize = body.defaultPageSize;
+        if (typeof body.listingLagMs === 'number') settings.listingLagMs = body.listingLagMs;
         this.backup.refreshSlots();
         return { ok: true };
       }

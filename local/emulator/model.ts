@@ -78,6 +78,8 @@ export interface RecoveryPoint {
   compositeMemberIdentifier?: string;
   isContinuous: boolean;
   legalHold: boolean;
+  /** Listing lag: ListRecoveryPointsByBackupVault shows it only from this simulated time (ms). */
+  listedFromMs?: number;
   /** When a DELETING recovery point disappears. */
   deletionDoneAt?: Date;
   /** DeleteRecoveryPoint returns 200 but leaves the point EXPIRED (no permission, AWS-FACTS). */

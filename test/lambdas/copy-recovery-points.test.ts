@@ -32,11 +32,19 @@ describe('pump arithmetic', () => {
     expect(arnHash('a long arn'.repeat(20))).toBeLessThan(2 ** 32);
   });
 
-  it('derives the same idempotency token for the same copy and a new one per attempt or sweep', () => {
-    const token = copyToken('arn:target', 'arn:rp', 0, 0);
-    expect(copyToken('arn:target', 'arn:rp', 0, 0)).toBe(token);
-    expect(copyToken('arn:target', 'arn:rp', 0, 1)).not.toBe(token);
-    expect(copyToken('arn:target', 'arn:rp', 1, 0)).not.toBe(token);
+  it('derives the same idempotency token for the same copy and a new one per attempt, sweep or run', () => {
+    const parts = {
+      runId: 'run-1',
+      targetVaultArn: 'arn:target',
+      recoveryPointArn: 'arn:rp',
+      sweep: 0,
+      attempt: 0,
+    };
+    const token = copyToken(parts);
+    expect(copyToken({ ...parts })).toBe(token);
+    expect(copyToken({ ...parts, attempt: 1 })).not.toBe(token);
+    expect(copyToken({ ...parts, sweep: 1 })).not.toBe(token);
+    expect(copyToken({ ...parts, runId: 'run-2' })).not.toBe(token);
     expect(token).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
   });
 

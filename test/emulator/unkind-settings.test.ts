@@ -1,0 +1,74 @@
+/**
+ * The emulator settings that play AWS's less kind variants of the copy path (issue 15): each is
+ * checked here through the real SDK, as the migrator meets it.
+ */
+import {
+  DescribeRecoveryPointCommand,
+  ListCopyJobsCommand,
+  ListRecoveryPointsByBackupVaultCommand,
+  StartCopyJobCommand,
+} from '@aws-sdk/client-backup';
+import { afterEach, describe, expect, it } from 'vitest';
+import { MINUTE_MS } from '#emulator/clock.ts';
+import type { EmulatorOptions } from '#emulator/index.ts';
+import type { RecoveryPointSeed } from '#emulator/seed.ts';
+import { BACKUP_ROLE, type EmulatorFixture, emulatorWithClients, stopFixture } from './helpers.ts';
+
+const DEST_ARN = 'arn:aws:backup:us-east-1:123456789012:backup-vault:dest';
+
+let fx: EmulatorFixture | undefined;
+
+afterEach(async () => {
+  await stopFixture(fx);
+  fx = undefined;
+});
+
+async function setup(recoveryPoints: RecoveryPointSeed[], options: EmulatorOptions = {}) {
+  fx = await emulatorWithClients({ copyDurationMs: () => 10 * MINUTE_MS, ...options });
+  fx.emulator.seed({
+    keys: [{ alias: 'alias/dest-key' }],
+    vaults: [
+      { name: 'src', encryptionKey: 'none', recoveryPoints },
+      { name: 'dest', encryptionKey: 'alias/dest-key' },
+    ],
+  });
+  return fx;
+}
+
+async function listed(f: EmulatorFixture, vault: string): Promise<string[]> {
+  const page = await f.backup.send(
+    new ListRecoveryPointsByBackupVaultCommand({ BackupVaultName: vault, MaxResults: 1000 }),
+  );
+  return (page.RecoveryPoints ?? []).map((rp) => rp.RecoveryPointArn ?? '');
+}
+
+describe('listing lag (listingLagMs)', () => {
+  it('lists a completed copy only after the lag, while its job and DescribeRecoveryPoint see it at once', async () => {
+    const f = await setup([{ resourceType: 'EBS' }], { listingLagMs: 30 * MINUTE_MS });
+    const [source] = await listed(f, 'src');
+    await f.backup.send(
+      new StartCopyJobCommand({
+        RecoveryPointArn: source,
+        SourceBackupVaultName: 'src',
+        DestinationBackupVaultArn: DEST_ARN,
+        IamRoleArn: BACKUP_ROLE,
+      }),
+    );
+    f.emulator.runUntilIdle();
+    const jobs = await f.backup.send(
+      new ListCopyJobsCommand({ ByDestinationVaultArn: DEST_ARN, BySourceRecoveryPointArn: source }),
+    );
+    const job = jobs.CopyJobs?.[0];
+    expect(job?.State).toBe('COMPLETED');
+    expect(await listed(f, 'dest')).toEqual([]);
+    const copy = await f.backup.send(
+      new DescribeRecoveryPointCommand({
+        BackupVaultName: 'dest',
+        RecoveryPointArn: job?.DestinationRecoveryPointArn,
+      }),
+    );
+    expect(copy.Status).toBe('COMPLETED');
+    f.emulator.advance(30 * MINUTE_MS);
+    expect(await listed(f, 'dest')).toEqual([job?.DestinationRecoveryPointArn]);
+  });
+});

@@ -1,0 +1,87 @@
+/**
+ * Issue 15: the copy path on AWS's less kind semantics. Each scenario turns on the emulator setting
+ * that plays one of them and runs the real MigrateVault on the local engine.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import type { ReportResult } from '#shared/contracts.ts';
+import { copiesPerSource, type Scenario, scenario } from './harness.ts';
+
+function copyableArns(emulator: Scenario['emulator'], vault: string): string[] {
+  return [...(emulator.backup.vaults.get(vault)?.recoveryPoints.values() ?? [])]
+    .filter((rp) => rp.status === 'COMPLETED' && !rp.isContinuous)
+    .map((rp) => rp.arn);
+}
+
+/** Copy jobs into `target` per source recovery point, leaving out the jobs named in `before`. */
+function jobsPerSource(
+  emulator: Scenario['emulator'],
+  target: string,
+  before: ReadonlySet<string> = new Set(),
+): Map<string, number> {
+  const targetArn = emulator.backup.vaultArn(target);
+  const counts = new Map<string, number>();
+  for (const job of emulator.backup.copyJobs.values()) {
+    if (job.destinationVaultArn !== targetArn || job.parentJobId) continue;
+    if (before.has(job.id)) continue;
+    counts.set(job.sourceRecoveryPointArn, (counts.get(job.sourceRecoveryPointArn) ?? 0) + 1);
+  }
+  return counts;
+}
+
+describe('copies on AWS semantics', () => {
+  let current: Scenario | undefined;
+
+  afterEach(async () => {
+    await current?.stop();
+    current = undefined;
+  });
+
+  async function withVault(
+    options: Parameters<typeof scenario>[0] = {},
+    environment: Record<string, string> = {},
+    count = 30,
+  ) {
+    current = await scenario(options, environment);
+    current.emulator.seed({
+      vaults: [
+        {
+          name: 'legacy',
+          encryptionKey: 'none',
+          generate: { count, perResource: 3, mix: { EBS: 3, RDS: 2, EFS: 2, S3: 1 } },
+        },
+      ],
+    });
+    return current;
+  }
+
+  it('a re-run after a permanent failure is fixed copies exactly what had no completed copy, once', async () => {
+    const { emulator, runner } = await withVault({}, { MAX_SWEEPS: '1' });
+    const victims = copyableArns(emulator, 'legacy').slice(2, 4);
+    emulator.setFaults({ copyFailures: Object.fromEntries(victims.map((arn) => [arn, 'permanent'])) });
+    const first = await runner.startExecution('MigrateVault', { sourceVaultName: 'legacy' });
+    expect(first.error).toBe('MigrationIncomplete');
+    // The operator fixes the cause and runs the migration again.
+    emulator.setFaults({ copyFailures: Object.fromEntries(victims.map((arn) => [arn, 0])) });
+    const jobsBefore = new Set(emulator.backup.copyJobs.keys());
+    const again = await runner.startExecution('MigrateVault', { sourceVaultName: 'legacy' });
+    expect(again.status).toBe('SUCCEEDED');
+    expect((again.output as ReportResult).outcome).toBe('MIGRATED');
+    expect(Object.fromEntries(jobsPerSource(emulator, 'legacy-encrypted', jobsBefore))).toEqual(
+      Object.fromEntries(victims.map((arn) => [arn, 1])),
+    );
+    const copies = copiesPerSource(emulator, 'legacy', 'legacy-encrypted');
+    for (const arn of copyableArns(emulator, 'legacy')) expect(copies.get(arn)).toBe(1);
+  });
+
+  it('makes no second copy when a completed copy is listed in the target only later', async () => {
+    const { emulator, runner } = await withVault({ listingLagMs: 45 * 60_000 });
+    const result = await runner.startExecution('MigrateVault', { sourceVaultName: 'legacy' });
+    expect(
+      Object.fromEntries([...jobsPerSource(emulator, 'legacy-encrypted')].filter(([, n]) => n > 1)),
+    ).toEqual({});
+    expect(result.status).toBe('SUCCEEDED');
+    expect((result.output as ReportResult).outcome).toBe('MIGRATED');
+    const copies = copiesPerSource(emulator, 'legacy', 'legacy-encrypted');
+    for (const arn of copyableArns(emulator, 'legacy')) expect(copies.get(arn)).toBe(1);
+  });
+});
