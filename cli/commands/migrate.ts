@@ -6,6 +6,7 @@ import { MigrateAllVaultsInputSchema, MigrateVaultInputSchema } from '#shared/in
 import type { CliIO } from '../io.ts';
 import {
   addOutputOptions,
+  addPolicyOptions,
   addWhereOptions,
   checkInput,
   checkWhere,
@@ -73,6 +74,7 @@ export function migrateCommand(io: CliIO, action: Action): Command {
         executionName,
       ),
     );
+  addPolicyOptions(command);
   addWhereOptions(command, { running: true });
   addOutputOptions(command, { json: true });
   command.addHelpText('after', MIGRATE_EXAMPLES);
@@ -127,6 +129,7 @@ export function migrateAllCommand(io: CliIO, action: Action): Command {
         executionName,
       ),
     );
+  addPolicyOptions(command);
   addWhereOptions(command, { running: true });
   addOutputOptions(command, { json: true });
   command.addHelpText('after', MIGRATE_ALL_EXAMPLES);

@@ -26,6 +26,23 @@ export interface OutputOptions {
   quiet?: boolean;
 }
 
+export interface PolicyOptions {
+  /** Exit 1 when any copy is not encrypted with the target key. */
+  requireTargetKey?: boolean;
+}
+
+const POLICY = 'Policy:';
+
+/** --require-target-key: the security engineer's rule, as an exit status. */
+export function addPolicyOptions(command: Command): Command {
+  return command.addOption(
+    new Option(
+      '--require-target-key',
+      'exit 1 unless every copy is encrypted with the target key (in a dry run: would be)',
+    ).helpGroup(POLICY),
+  );
+}
+
 export const DEFAULT_REPORT_DIR = 'reports';
 
 export function integer(min: number, max: number) {

@@ -9,10 +9,11 @@ import { EXIT, type ExitStatus } from '../errors.ts';
 import { type CliIO, useColour } from '../io.ts';
 import { REPORT_FORMATS, type ReportFormat, renderReport } from '../report/formats.ts';
 import type { Action } from './migrate.ts';
-import { addWhereOptions, type WhereOptions } from './options.ts';
+import { addPolicyOptions, addWhereOptions, type PolicyOptions, type WhereOptions } from './options.ts';
 import { resolveTarget, summaryOf } from './resolve.ts';
+import { targetKeyBreach } from './run.ts';
 
-interface ReportOptions extends WhereOptions {
+interface ReportOptions extends WhereOptions, PolicyOptions {
   format: ReportFormat;
   output?: string;
 }
@@ -43,6 +44,7 @@ export function reportCommand(io: CliIO, action: Action): Command {
         .default('table'),
     )
     .option('-o, --output <file>', 'write to this file instead of stdout');
+  addPolicyOptions(command);
   addWhereOptions(command, { running: false });
   command.addHelpText('after', EXAMPLES);
   command.action((argument: string, options: ReportOptions, self: Command) =>
@@ -58,6 +60,11 @@ export function reportCommand(io: CliIO, action: Action): Command {
           io.stderr.write(`Wrote ${path}\n`);
         } else {
           io.stdout.write(text);
+        }
+        const breach = options.requireTargetKey ? targetKeyBreach(summary) : undefined;
+        if (breach) {
+          io.stderr.write(`vault-migrator: ${breach}\n`);
+          return EXIT.MIGRATION_FAILED;
         }
         return EXIT.OK;
       } finally {

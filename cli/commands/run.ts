@@ -20,8 +20,9 @@ import { collectSummary, type ExecutionView } from '../report/collect.ts';
 import { renderHtml } from '../report/html.ts';
 import { type MigrationSummary, SUCCESS_OUTCOMES, succeeded } from '../report/model.ts';
 import { displayPath, renderSummaryText } from '../report/text.ts';
+import { encryptionVerdict } from '../report/verdict.ts';
 import { interruption } from './interrupt.ts';
-import { isLocal, type OutputOptions, type WhereOptions } from './options.ts';
+import { isLocal, type OutputOptions, type PolicyOptions, type WhereOptions } from './options.ts';
 
 export interface MigrationRequest {
   kind: StateMachineKind;
@@ -35,7 +36,7 @@ export interface MigrationRequest {
   kmsKey?: string;
 }
 
-export type RunOptions = WhereOptions & OutputOptions;
+export type RunOptions = WhereOptions & OutputOptions & PolicyOptions;
 
 /** What the run prints on stdout (the summary or JSON) and its one-line verdict on stderr. */
 async function finish(
@@ -61,8 +62,31 @@ async function finish(
   } else {
     io.stdout.write(renderSummaryText(summary, { colour: useColour(io.stdout, io.env), cwd: io.cwd }));
   }
-  if (!ok) io.stderr.write(`vault-migrator: ${failureLine(summary)}\n`);
-  return ok ? EXIT.OK : EXIT.MIGRATION_FAILED;
+  if (!ok) {
+    io.stderr.write(`vault-migrator: ${failureLine(summary)}\n`);
+    return EXIT.MIGRATION_FAILED;
+  }
+  const breach = options.requireTargetKey ? targetKeyBreach(summary) : undefined;
+  if (breach) {
+    io.stderr.write(`vault-migrator: ${breach}\n`);
+    return EXIT.MIGRATION_FAILED;
+  }
+  return EXIT.OK;
+}
+
+/** With --require-target-key: the one line that says the policy is not met, or undefined. */
+export function targetKeyBreach(summary: MigrationSummary): string | undefined {
+  const verdict = encryptionVerdict(summary);
+  if (verdict.allOnTargetKey) return undefined;
+  const verb = verdict.predicted ? 'would not be' : 'are not';
+  const what =
+    verdict.notOnTargetKey > 0
+      ? `${verdict.notOnTargetKey} of ${verdict.copies} copies ${verb} on the target key`
+      : `the encryption of ${verdict.unknownVaults.join(', ')} is not known`;
+  return (
+    `TargetKeyRequired: ${what} (--require-target-key). ` +
+    'Hint: copies of types AWS Backup does not fully manage keep their source key; take new backups into the new vault (see the encryption verdict).'
+  );
 }
 
 /** The one line that says why a run is not a success. */

@@ -13,6 +13,7 @@ import {
   type VaultSummary,
 } from './model.ts';
 import { headline } from './text.ts';
+import { type EncryptionVerdict, encryptionVerdict, shortfallText } from './verdict.ts';
 
 export function escapeHtml(text: string): string {
   return text
@@ -185,6 +186,29 @@ function details(summary: MigrationSummary): string {
   return items.join('\n');
 }
 
+/** The encryption verdict, before any other figure: per vault, on the target key or not and why. */
+function verdictSection(verdict: EncryptionVerdict): string {
+  if (verdict.vaults.length === 0) return '';
+  const rows = verdict.vaults.map((vault) => {
+    const text = !vault.known
+      ? 'not known (no copies reported)'
+      : vault.copies === 0
+        ? 'no copies'
+        : `${vault.onTargetKey.toLocaleString('en-US')} of ${vault.copies.toLocaleString('en-US')} on the target key${vault.notOnTargetKey > 0 ? `; not on it: ${shortfallText(vault)}` : ''}`;
+    const cls = !vault.known || vault.notOnTargetKey > 0 ? 'warn' : 'ok';
+    return `<li><strong>${escapeHtml(vault.vault)}</strong>: <span class="${cls}">${escapeHtml(text)}</span></li>`;
+  });
+  const advice =
+    verdict.advice.length === 0
+      ? ''
+      : `<h3>What to do</h3><ul>${verdict.advice.map((sentence) => `<li>${escapeHtml(sentence)}</li>`).join('')}</ul>`;
+  const lead =
+    verdict.copies === 0
+      ? 'No copies were made.'
+      : `${verdict.onTargetKey.toLocaleString('en-US')} of ${verdict.copies.toLocaleString('en-US')} copies (${verdict.percentOnTargetKey}%) ${verdict.predicted ? 'would be' : 'are'} on the target key.`;
+  return `<section id="encryption-verdict" class="panel keyverdict ${verdict.allOnTargetKey ? 'ok' : 'warn'}"><h2>Encryption verdict</h2><p class="lead">${escapeHtml(lead)}</p><ul>${rows.join('')}</ul>${advice}</section>`;
+}
+
 const STYLE = `
 :root { color-scheme: light; --ink: #1d2733; --muted: #5b6672; --line: #dde3ea; --ok: #2e7d32; --warn: #9a6b00; --bad: #c62828; }
 * { box-sizing: border-box; }
@@ -195,7 +219,9 @@ h2 { font-size: 17px; margin: 28px 0 10px; }
 h3 { font-size: 15px; margin: 0 0 6px; }
 .meta, .sub { color: var(--muted); font-size: 12.5px; }
 .verdict { display: inline-block; margin: 12px 0 4px; padding: 6px 12px; border-radius: 6px; font-weight: 600; }
-.verdict.ok { background: #e7f4e8; color: var(--ok); } .verdict.bad { background: #fdecea; color: var(--bad); }
+.verdict.ok { background: #e7f4e8; color: var(--ok); } .verdict.warn { background: #fff4d6; color: var(--warn); } .verdict.bad { background: #fdecea; color: var(--bad); }
+.keyverdict { margin-top: 16px; } .keyverdict h2 { margin-top: 0; } .keyverdict .lead { font-weight: 600; } .keyverdict ul { margin: 6px 0; padding-left: 20px; }
+.keyverdict .warn { color: var(--warn); } .keyverdict .ok { color: var(--ok); } .keyverdict.warn { border-left: 4px solid #e0a100; } .keyverdict.ok { border-left: 4px solid var(--ok); }
 .cards { display: flex; gap: 12px; flex-wrap: wrap; margin-top: 16px; }
 .card { flex: 1 1 0; background: #fff; border: 1px solid var(--line); border-radius: 8px; padding: 10px 16px; min-width: 130px; }
 .card .n { font-size: 22px; font-weight: 650; } .card .l { color: var(--muted); font-size: 12.5px; }
@@ -245,10 +271,13 @@ export function renderHtml(summary: MigrationSummary, generatedAt = new Date()):
       predicted ? 'of copies would take the target key' : 'of copies re-encrypted with the target key',
     ],
   ];
+  const keys = encryptionVerdict(summary);
   const verdict = ok
     ? summary.dryRun
-      ? 'Dry run: nothing was changed'
-      : 'Every migration succeeded and verified'
+      ? `Dry run: nothing was changed${keys.notOnTargetKey > 0 ? `; ${keys.notOnTargetKey.toLocaleString('en-US')} of ${keys.copies.toLocaleString('en-US')} copies would not be on the target key` : ''}`
+      : keys.allOnTargetKey
+        ? 'Every migration succeeded and verified; every copy is on the target key'
+        : `Every copy verified, but only ${keys.onTargetKey.toLocaleString('en-US')} of ${keys.copies.toLocaleString('en-US')} copies (${keys.percentOnTargetKey}%) are on the target key`
     : summary.status === 'SUCCEEDED'
       ? 'Not every migration succeeded'
       : `The execution ${summary.status.toLowerCase()}${summary.error ? `: ${summary.error}` : ''}`;
@@ -270,8 +299,9 @@ export function renderHtml(summary: MigrationSummary, generatedAt = new Date()):
 <header>
 <h1>Backup vault migration</h1>
 <div class="meta">${escapeHtml(headline(summary))}${started}</div>
-<div class="verdict ${ok ? 'ok' : 'bad'}">${escapeHtml(verdict)}</div>
+<div class="verdict ${ok ? (keys.allOnTargetKey ? 'ok' : 'warn') : 'bad'}">${escapeHtml(verdict)}</div>
 </header>
+${verdictSection(keys)}
 <div class="cards">${cards.map(([n, label]) => `<div class="card"><div class="n">${n}</div><div class="l">${escapeHtml(label)}</div></div>`).join('')}</div>
 <h2>Encryption of the copies${predicted ? ' (predicted)' : ''}</h2>
 <div class="panel">

@@ -74,6 +74,8 @@ export interface VaultSummary {
   /** Encryption of the copies, or in a dry run the prediction for the copies to be made. */
   encryption: EncryptionCounts | null;
   encryptionPredicted: boolean;
+  /** The same counts per resource type (from report.json; null when the report does not say). */
+  encryptionByType: Array<{ resourceType: string } & EncryptionCounts> | null;
   /** Backup plans: examined and updated by the migration; in a dry run, rules that would move. */
   plans: { examined: number | null; repointed: number; notRepointed: string[] } | null;
   plansPlanned: number | null;
@@ -199,6 +201,17 @@ export function fromReport(
     failed: hasRows && !dryRun ? counts.copyFailed + counts.notCopied + counts.copyInProgress : null,
     encryption: hasRows && (dryRun || counts.copied > 0) ? encryption : null,
     encryptionPredicted: dryRun,
+    encryptionByType: report.encryptionByResourceType
+      ? Object.entries(report.encryptionByResourceType)
+          .map(([resourceType, tally]) => ({
+            resourceType,
+            targetKey: tally.TARGET_KEY,
+            sourceKey: tally.SOURCE_KEY,
+            unencrypted: tally.UNENCRYPTED,
+            other: tally.OTHER_KEY + tally.UNKNOWN,
+          }))
+          .sort((a, b) => a.resourceType.localeCompare(b.resourceType))
+      : null,
     plans: report.planRepoint
       ? {
           examined: report.planRepoint.plansExamined,
@@ -268,6 +281,7 @@ export function fromResult(result: ReportResult, execution: string | null): Vaul
             other: counts('copiesWithOtherKey') ?? 0,
           },
     encryptionPredicted: false,
+    encryptionByType: null,
     plans:
       dryRun || plansUpdated === null ? null : { examined: null, repointed: plansUpdated, notRepointed: [] },
     plansPlanned: null,
@@ -298,6 +312,7 @@ export function fromFailure(vault: string, error: string, execution: string | nu
     failed: null,
     encryption: null,
     encryptionPredicted: false,
+    encryptionByType: null,
     plans: null,
     plansPlanned: null,
     source: { fate: 'unknown', short: 'not known', why: 'not known: no report says what became of it' },

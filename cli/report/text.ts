@@ -4,7 +4,7 @@
  * what failed), then where the full reports are.
  */
 import { isAbsolute, relative } from 'node:path';
-import { paint, type Style } from '../io.ts';
+import { paint, type Style, visibleLength } from '../io.ts';
 import {
   type MigrationSummary,
   OUTCOME_LABEL,
@@ -14,11 +14,14 @@ import {
   type VaultSummary,
 } from './model.ts';
 import { type Column, renderTable } from './table.ts';
+import { type EncryptionVerdict, encryptionVerdict, shortfallText, verdictPhrase } from './verdict.ts';
 
 export interface TextOptions {
   colour?: boolean;
   /** Report paths under this directory are shown relative to it. */
   cwd?: string;
+  /** Columns to fit (the terminal's width); default 100. */
+  width?: number;
 }
 
 const COLUMNS: readonly Column[] = [
@@ -78,7 +81,56 @@ export function headline(summary: MigrationSummary): string {
     );
     if (summary.skippedVaults.length > 0) parts.push(`${summary.skippedVaults.length} left alone`);
   }
+  const verdict = encryptionVerdict(summary);
+  if (verdict.copies > 0) parts.push(verdictPhrase(verdict));
   return parts.join(', ');
+}
+
+/** `first` then `text` wrapped at `width`, the following lines indented by `indent` spaces. */
+export function hanging(first: string, text: string, width: number, indent: number): string[] {
+  const lines: string[] = [];
+  let current = first;
+  let empty = true;
+  for (const word of text.split(/\s+/).filter((part) => part !== '')) {
+    if (!empty && visibleLength(current) + 1 + visibleLength(word) > width) {
+      lines.push(current);
+      current = `${' '.repeat(indent)}${word}`;
+    } else {
+      current = empty ? `${current}${word}` : `${current} ${word}`;
+    }
+    empty = false;
+  }
+  lines.push(current);
+  return lines;
+}
+
+/** The section that leads the summary: per vault, on the target key or not and why; what to do. */
+export function verdictLines(verdict: EncryptionVerdict, width = 100): string[] {
+  if (verdict.vaults.length === 0) return [];
+  const out: string[] = [];
+  const phrase = verdictPhrase(verdict);
+  out.push(
+    verdict.copies === 0
+      ? 'Encryption verdict: no copies were made.'
+      : `Encryption verdict: ${phrase}${verdict.notOnTargetKey > 0 ? `; ${verdict.notOnTargetKey.toLocaleString('en-US')} ${verdict.predicted ? 'would' : 'are'} not.` : '.'}`,
+  );
+  const nameWidth = Math.min(24, Math.max(0, ...verdict.vaults.map((vault) => vault.vault.length)));
+  for (const vault of verdict.vaults) {
+    const name = `  ${vault.vault.padEnd(nameWidth)}  `;
+    let text: string;
+    if (!vault.known) text = 'not known (no copies reported)';
+    else if (vault.copies === 0) text = 'no copies';
+    else {
+      text = `${vault.onTargetKey.toLocaleString('en-US')} of ${vault.copies.toLocaleString('en-US')} on the target key`;
+      if (vault.notOnTargetKey > 0) text += `; not: ${shortfallText(vault)}`;
+    }
+    out.push(...hanging(name, text, width, Math.min(name.length, 6)));
+  }
+  if (verdict.advice.length > 0) {
+    out.push('What to do');
+    for (const sentence of verdict.advice) out.push(...hanging('  - ', sentence, width, 4));
+  }
+  return out;
 }
 
 function notes(summary: MigrationSummary, options: TextOptions): string[] {
@@ -123,23 +175,6 @@ function notes(summary: MigrationSummary, options: TextOptions): string[] {
     summary.skippedVaults.map((vault) => [vault.vault, vault.reason]),
   );
 
-  const sum = totals(summary.vaults);
-  const notTarget = sum.encryption.sourceKey + sum.encryption.unencrypted + sum.encryption.other;
-  if (notTarget > 0) {
-    const copies = notTarget + sum.encryption.targetKey;
-    const predicted = summary.vaults.some((vault) => vault.encryptionPredicted);
-    out.push(
-      '',
-      wrap(
-        `Encryption: each target vault is encrypted with the customer-managed key, so it passes checks such as Prowler's ` +
-          `backup_vaults_encrypted. AWS Backup re-encrypts a copy with that key only for the types it fully manages ` +
-          `(S3, EFS, DynamoDB with advanced backup, VMware, Timestream, CloudFormation, SAP HANA); copies of EBS, EC2, ` +
-          `RDS, Aurora, DocumentDB, Neptune, Redshift, FSx and Storage Gateway keep their source key or stay unencrypted: ` +
-          `${notTarget} of ${copies} copies here${predicted ? ' (predicted)' : ''}.`,
-        100,
-      ),
-    );
-  }
   if (summary.dryRun) {
     out.push(
       '',
@@ -181,6 +216,10 @@ export function renderSummaryText(summary: MigrationSummary, options: TextOption
   const ok = succeeded(summary);
   out.push(style('bold', headline(summary)));
   if (summary.error && summary.vaults.length === 0) out.push(style('red', `  ${summary.error}`));
+  const verdict = verdictLines(encryptionVerdict(summary), options.width ?? 100);
+  if (verdict.length > 0) {
+    out.push('', ...verdict);
+  }
   out.push('');
   if (summary.vaults.length > 0) {
     const rows = summary.vaults.map((vault) => {
@@ -226,6 +265,20 @@ export function renderSummaryText(summary: MigrationSummary, options: TextOption
   out.push(...notes(summary, options));
   if (!ok && summary.status === 'SUCCEEDED' && summary.vaults.length > 0) {
     out.push('', style('red', 'Not every migration succeeded: see Failures above and the reports.'));
+  }
+  const closing = encryptionVerdict(summary);
+  if (ok && closing.notOnTargetKey > 0) {
+    out.push(
+      '',
+      style(
+        'yellow',
+        wrap(
+          `${summary.dryRun ? 'The plan is sound' : 'Every copy is verified'}, but ${closing.notOnTargetKey.toLocaleString('en-US')} of ` +
+            `${closing.copies.toLocaleString('en-US')} copies (${100 - closing.percentOnTargetKey}%) ${summary.dryRun ? 'would not be' : 'are not'} on the target key: see the encryption verdict above.`,
+          options.width ?? 100,
+        ),
+      ),
+    );
   }
   return `${out.join('\n')}\n`;
 }

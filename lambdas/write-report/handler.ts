@@ -22,6 +22,7 @@ import { listCopyJobs, PAGE_SIZE } from '#shared/ledger.ts';
 import { logger } from '#shared/logger.ts';
 import { MigrationSchema, parseEvent } from '#shared/schemas.ts';
 import { classifySourceRecoveryPoints } from '../plan-migration/source-listing.ts';
+import { encryptionByResourceType } from './by-type.ts';
 import { notifyReport } from './notify.ts';
 import {
   buildRows,
@@ -255,6 +256,7 @@ function assemble(event: ParsedReportEvent, view: AwsView, now: Date): Report {
       ? { Error: error.Error, ...(error.Cause ? { Cause: readableCause(error.Cause) } : {}) }
       : null,
     readErrors: view.readErrors,
+    encryptionByResourceType: encryptionByResourceType(rows),
     recoveryPoints: rows,
   };
 }

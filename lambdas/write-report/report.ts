@@ -25,6 +25,7 @@ import {
 } from '#shared/encryption.ts';
 import { recoveryPointTraits } from '#shared/resource-types.ts';
 import { DAY_MS, sourceExpiresAt } from '#shared/retention.ts';
+import type { EncryptionByResourceType } from './by-type.ts';
 
 /** A source recovery point as listed, with its classification (see plan-migration/source-listing.ts). */
 export interface ClassifiedSource {
@@ -492,6 +493,8 @@ export interface Report {
   error: { Error: string; Cause?: string } | null;
   /** AWS reads that failed: the rows may then be incomplete. */
   readErrors: string[];
+  /** Encryption of the copies (dry run: predicted) per resource type; absent from older reports. */
+  encryptionByResourceType?: EncryptionByResourceType;
   recoveryPoints: ReportRow[];
 }
 

@@ -102,6 +102,11 @@ export function sampleBatch(): MigrationSummary {
         failed: 0,
         encryption: { targetKey: 120, sourceKey: 130, unencrypted: 51, other: 0 },
         encryptionPredicted: false,
+        encryptionByType: [
+          { resourceType: 'EBS', targetKey: 0, sourceKey: 110, unencrypted: 31, other: 0 },
+          { resourceType: 'RDS', targetKey: 0, sourceKey: 20, unencrypted: 20, other: 0 },
+          { resourceType: 'S3', targetKey: 120, sourceKey: 0, unencrypted: 0, other: 0 },
+        ],
         plans: { examined: 3, repointed: 2, notRepointed: [] },
         plansPlanned: null,
         source: {
@@ -127,6 +132,7 @@ export function sampleBatch(): MigrationSummary {
         failed: 0,
         encryption: { targetKey: 28, sourceKey: 68, unencrypted: 24, other: 0 },
         encryptionPredicted: false,
+        encryptionByType: null,
         plans: { examined: 3, repointed: 1, notRepointed: [] },
         plansPlanned: null,
         source: {

@@ -93,7 +93,9 @@ describe('reports people read', () => {
   it('prints a summary table with totals, the reasons behind the numbers, and the encryption caveat', () => {
     const text = renderSummaryText(sampleBatch());
     const lines = text.split('\n');
-    expect(lines[0]).toBe('MigrateAllVaults nightly: SUCCEEDED, 2 of 3 vaults migrated, 1 left alone');
+    expect(lines[0]).toBe(
+      'MigrateAllVaults nightly: SUCCEEDED, 2 of 3 vaults migrated, 1 left alone, 148 of 421 copies (35%) on the target key',
+    );
     expect(text).toMatch(
       /Vault\s+Outcome\s+points\s+Copied\s+Skipped\s+Failed\s+key\s+key\s+encrypted\s+repointed\s+Source vault/,
     );
@@ -105,7 +107,7 @@ describe('reports people read', () => {
     expect(text).toContain('legacy-unencrypted  2 in cold storage, 1 continuous backup, 1 not completed');
     expect(text).toMatch(/Failures\n\s+analytics-<prod>\s+TargetVaultConflict/);
     expect(text).toMatch(/Vaults left alone\n\s+compliant-app\s+already encrypted/);
-    expect(text).toMatch(/273 of 421 copies here/);
+    expect(text).toMatch(/Encryption verdict: 148 of 421 copies \(35%\) on the target key; 273 are not\./);
     expect(text).toContain('Not every migration succeeded');
     // Every row of the table lines up with the header.
     const header = lines.find((line) => line.startsWith('Vault'));
