@@ -39,6 +39,10 @@ export interface EmulatorOptions {
   /** Default 'source-key' (the seed's table). */
   nonManagedCopyEncryption?: BackupSettings['nonManagedCopyEncryption'];
   copyUnsupportedTypes?: readonly string[];
+  /** Copy jobs older than this many days are no longer listed. Default: kept forever. */
+  copyJobHistoryDays?: number;
+  /** Default 'cascade'. */
+  compositeParentDelete?: BackupSettings['compositeParentDelete'];
   faults?: FaultSettings;
   seed?: SeedSpec;
 }
@@ -92,6 +96,12 @@ export class Emulator {
         deleteDelayMs: options.deleteDelayMs ?? 2 * MINUTE_MS,
         nonManagedCopyEncryption: options.nonManagedCopyEncryption ?? 'source-key',
         copyUnsupportedTypes: new Set(options.copyUnsupportedTypes ?? DEFAULT_COPY_UNSUPPORTED_TYPES),
+        ...(options.copyJobHistoryDays === undefined
+          ? {}
+          : { copyJobHistoryDays: options.copyJobHistoryDays }),
+        ...(options.compositeParentDelete === undefined
+          ? {}
+          : { compositeParentDelete: options.compositeParentDelete }),
       },
       this.clock,
       this.kms,
@@ -252,6 +262,11 @@ export class Emulator {
         if (typeof body.copyConcurrencyLimit === 'number')
           settings.copyConcurrencyLimit = body.copyConcurrencyLimit;
         if (typeof body.defaultPageSize === 'number') settings.defaultPageSize = body.defaultPageSize;
+        if (typeof body.copyJobHistoryDays === 'number')
+          settings.copyJobHistoryDays = body.copyJobHistoryDays;
+        if (body.copyJobHistoryDays === null) delete settings.copyJobHistoryDays;
+        if (body.compositeParentDelete === 'cascade' || body.compositeParentDelete === 'refuse')
+          settings.compositeParentDelete = body.compositeParentDelete;
         this.backup.refreshSlots();
         return { ok: true };
       }
