@@ -23,6 +23,9 @@ import { checkKeyRegion, checkMigrationKey, describeKey } from '#shared/migratio
 import { listVaultTags } from '#shared/vaults.ts';
 import { CREATED_BY_TAG, SKIP_TAG } from '../create-target-vault/tags.ts';
 
+/** Vaults (and plans) Control Tower owns: its SCP denies changes to them except by its own role (AWS-FACTS). */
+export const CONTROL_TOWER_PREFIX = 'aws_controltower_';
+
 /** Largest page ListBackupVaults and ListTags serve. */
 const PAGE_SIZE = 1000;
 
@@ -86,6 +89,19 @@ export function screenVault(
   const name = vault.BackupVaultName ?? '';
   if (input.excludeVaultNames.includes(name)) {
     return { migrate: false, reason: 'excluded by the input (excludeVaultNames)' };
+  }
+  if (name.includes('/')) {
+    return {
+      migrate: false,
+      reason:
+        'a service-owned vault (its name contains "/", e.g. aws/efs/automatic-backup-vault): AWS manages it',
+    };
+  }
+  if (name.startsWith(CONTROL_TOWER_PREFIX)) {
+    return {
+      migrate: false,
+      reason: `a Control Tower vault (${CONTROL_TOWER_PREFIX}*): Control Tower's SCP denies changes to it except by its own role`,
+    };
   }
   if (vault.VaultType !== undefined && vault.VaultType !== 'BACKUP_VAULT') {
     return { migrate: false, reason: `a ${vault.VaultType} cannot be migrated` };

@@ -401,8 +401,10 @@ export class BackupService {
     creatorRequestId?: string;
     tags?: Record<string, string>;
     creationDate?: Date;
+    /** Created by AWS itself (a name with `/`): not held to CreateBackupVault's name rule. */
+    serviceOwned?: boolean;
   }): Vault {
-    checkVaultName(spec.name);
+    if (!spec.serviceOwned) checkVaultName(spec.name);
     if (this.vaults.has(spec.name)) throw alreadyExists(`Backup vault ${spec.name} already exists`);
     const vault: Vault = {
       name: spec.name,

@@ -41,6 +41,14 @@ function migrateVaultInputOf(result: FindVaultsResult, index: number) {
 describe('find-vaults-to-migrate: screening rules', () => {
   it('skips excluded names and vaults that are not standard backup vaults, and passes the others', () => {
     const input = { excludeVaultNames: ['keep-me'] };
+    expect(screenVault({ BackupVaultName: 'aws/efs/automatic-backup-vault' }, input)).toMatchObject({
+      migrate: false,
+      reason: expect.stringMatching(/^a service-owned vault/),
+    });
+    expect(screenVault({ BackupVaultName: 'aws_controltower_Backup' }, input)).toMatchObject({
+      migrate: false,
+      reason: expect.stringMatching(/^a Control Tower vault/),
+    });
     expect(screenVault({ BackupVaultName: 'keep-me' }, input)).toEqual({
       migrate: false,
       reason: 'excluded by the input (excludeVaultNames)',
