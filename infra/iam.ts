@@ -161,6 +161,8 @@ export function functionPermissions(
         ...readRecoveryPoints,
         listCopyJobs,
         describeVaults,
+        // A 403 from DescribeBackupVault counts as "gone" only when the vault is no longer listed.
+        allow('ListVaults', ['backup:ListBackupVaults'], ['*']),
         ...(context.allowSourceDeletion
           ? [
               allow(

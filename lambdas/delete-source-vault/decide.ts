@@ -29,8 +29,18 @@ export const RETIREMENT_LIMITS = Object.freeze({
   maxPending: 400,
   /** Pages one invocation may handle (pages with few deletions go quickly). */
   maxPagesPerInvocation: 10,
-  /** Passes over the source: a later pass picks up what a listing shifted by deletions missed. */
-  maxPasses: 3,
+  /**
+   * Passes over the source: a later pass picks up what a listing shifted by deletions missed,
+   * recovery points busy with another action, and composite parents once their children are gone.
+   */
+  maxPasses: 4,
+  /** Composite parents refused because of their children that the state may carry. */
+  maxParentsRefused: 50,
+  /**
+   * Seconds a deletion may stay DELETING before it counts as stuck (AWS-FACTS: deletions stuck in
+   * DELETING are checked again after 2-3 days).
+   */
+  stuckDeletionSeconds: 3 * 24 * 3600,
   /** DeleteBackupVault calls (and read-backs) before the vault is kept. */
   maxVaultDeleteAttempts: 10,
   /** Recovery points named in `keptSample`. */
@@ -49,7 +59,14 @@ export const RETIREMENT_WAITS = Object.freeze({
   deletions: 60,
   /** DeleteBackupVault can fail with ERROR_9101 just after the vault was emptied. */
   vaultRetry: 30,
+  /** Longest wait between read-backs of slow deletions (the wait doubles from `deletions`). */
+  deletionsMax: 6 * 3600,
 });
+
+/** Seconds to wait for deletions after `waits` earlier consecutive waits: doubling, bounded. */
+export function deletionWaitSeconds(waits: number): number {
+  return Math.min(RETIREMENT_WAITS.deletions * 2 ** Math.min(waits, 20), RETIREMENT_WAITS.deletionsMax);
+}
 
 /** Why a source recovery point was kept. */
 export type KeepReason =
@@ -60,6 +77,10 @@ export type KeepReason =
   | 'VAULT_LOCK'
   | 'DELETE_REFUSED'
   | 'DELETE_DID_NOT_TAKE'
+  | 'DELETE_DENIED'
+  | 'RESOURCE_BUSY'
+  | 'COMPOSITE_HAS_CHILDREN'
+  | 'DELETION_STUCK'
   | 'LIFECYCLE_UPDATE_REFUSED';
 
 /** Short wording of each reason, for `vaultKeptBecause` and the report. */
@@ -73,10 +94,16 @@ export const KEEP_REASON_TEXT: Readonly<Record<KeepReason, string>> = Object.fre
   RETENTION_OUTSIDE_VAULT_LOCK: "with a retention outside the target vault lock's bounds",
   NO_VERIFIED_COPY: 'without a completed copy in the target vault',
   COPY_EXPIRES_EARLIER: 'whose copy expires earlier than they do',
-  LEGAL_HOLD: 'under a legal hold',
+  LEGAL_HOLD:
+    'under a legal hold (their copies in the target vault are not: legal holds do not travel with copies)',
   VAULT_LOCK: 'protected by the vault lock',
   DELETE_REFUSED: 'whose deletion AWS Backup refused',
   DELETE_DID_NOT_TAKE: 'still there after DeleteRecoveryPoint (missing permission?)',
+  DELETE_DENIED:
+    'whose deletion was denied (AccessDeniedException: a vault access policy or IAM policy denies it)',
+  RESOURCE_BUSY: 'in use by another action on every attempt (InvalidResourceStateException)',
+  COMPOSITE_HAS_CHILDREN: 'composite recovery points whose nested recovery points are still there',
+  DELETION_STUCK: 'stuck in DELETING for days after DeleteRecoveryPoint',
   LIFECYCLE_UPDATE_REFUSED: 'whose lifecycle AWS Backup refused to change',
 });
 
@@ -100,6 +127,14 @@ export interface RetirementProgress extends RetirementState {
    * (the service may keep children of a deleted parent), not counted as a failed delete.
    */
   pendingWithParent: string[];
+  /** When the oldest deletion still unconfirmed was seen DELETING (ISO), or null. */
+  pendingSince: string | null;
+  /** Consecutive rounds that ended waiting for deletions (the wait doubles with each). */
+  deletionWaits: number;
+  /** Recovery points of this pass to try again on the next one (InvalidResourceStateException, composite parents). */
+  retryLater: number;
+  /** Composite parents refused because their nested recovery points are there: those are deleted on their own first. */
+  parentsRefused: string[];
 }
 
 export function initialProgress(): RetirementProgress {
@@ -118,6 +153,10 @@ export function initialProgress(): RetirementProgress {
     listingDone: false,
     pending: [],
     pendingWithParent: [],
+    pendingSince: null,
+    deletionWaits: 0,
+    retryLater: 0,
+    parentsRefused: [],
   };
 }
 
@@ -183,11 +222,13 @@ export function listingVerdict(
   recoveryPoint: SourceRecoveryPoint,
   parentInVault: boolean,
   context: ClassificationContext,
+  parentRefused = false,
 ): ListingVerdict {
   if (recoveryPoint.Status === 'DELETING') {
     return { kind: 'IN_PROGRESS' };
   }
-  if (recoveryPoint.ParentRecoveryPointArn && parentInVault) {
+  // A parent AWS refused to delete while its children are there: the children go on their own first.
+  if (recoveryPoint.ParentRecoveryPointArn && parentInVault && !parentRefused) {
     return { kind: 'WITH_PARENT' };
   }
   if (!isFinishedStatus(recoveryPoint.Status)) {
@@ -308,6 +349,7 @@ export function deleteRefusalReason(message: string | undefined): KeepReason {
   const text = message ?? '';
   if (/legal[\s-]?hold/i.test(text)) return 'LEGAL_HOLD';
   if (/\block/i.test(text)) return 'VAULT_LOCK';
+  if (/composite|nested|child/i.test(text)) return 'COMPOSITE_HAS_CHILDREN';
   return 'DELETE_REFUSED';
 }
 

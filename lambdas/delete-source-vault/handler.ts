@@ -57,6 +57,10 @@ const RetirementEventSchema = z.looseObject({
       listingDone: z.boolean().default(false),
       pending: z.array(z.string()).max(RETIREMENT_LIMITS.maxPending).default([]),
       pendingWithParent: z.array(z.string()).max(RETIREMENT_LIMITS.maxPending).default([]),
+      pendingSince: z.string().nullable().default(null),
+      deletionWaits: count.default(0),
+      retryLater: count.default(0),
+      parentsRefused: z.array(z.string()).max(RETIREMENT_LIMITS.maxParentsRefused).default([]),
     })
     .nullish(),
 });
@@ -74,6 +78,7 @@ function resume(previous: ParsedRetirement): RetirementProgress {
     keptSample: [...rest.keptSample],
     pending: [...rest.pending],
     pendingWithParent: [...rest.pendingWithParent],
+    parentsRefused: [...rest.parentsRefused],
     ...(vaultKeptBecause ? { vaultKeptBecause } : {}),
   };
 }

@@ -11,6 +11,7 @@ import {
   DescribeRecoveryPointCommand,
   type ListCopyJobsCommandInput,
   ListRecoveryPointsByBackupVaultCommand,
+  paginateListBackupVaults,
   type RecoveryPointByBackupVault,
   UpdateRecoveryPointLifecycleCommand,
 } from '@aws-sdk/client-backup';
@@ -18,12 +19,13 @@ import type { ClassificationContext } from '#shared/classify.ts';
 import { backupClient } from '#shared/clients.ts';
 import type { Migration } from '#shared/contracts.ts';
 import { describeError, isAwsError, isVaultNotFound } from '#shared/errors.ts';
-import { listCopyJobs } from '#shared/ledger.ts';
+import { copyKey, findCopiesInTarget, listCopyJobs } from '#shared/ledger.ts';
 import { DAY_MS, expiresAt, retirementLifecycleFor } from '#shared/retention.ts';
 import {
   type CopyReadBack,
   copyVerdict,
   deleteRefusalReason,
+  deletionWaitSeconds,
   describeKept,
   indexCompletedCopies,
   type ListingVerdict,
@@ -95,10 +97,27 @@ export class RetirementRound {
   async run(): Promise<void> {
     const state = this.state;
     const vault = await this.describeSourceVault();
-    if (vault === undefined) {
-      // The vault can only be gone once empty: whatever was pending went with it.
-      state.deleted += this.unconfirmed;
-      this.finish({ vaultDeleted: true });
+    if ('denied' in vault) {
+      // DescribeBackupVault answered 403 and ListBackupVaults still lists the vault: a refusal.
+      this.finish({
+        keptBecause: `Source vault ${this.sourceVault} is kept: reading it was denied (${vault.denied}).`,
+      });
+      return;
+    }
+    if ('gone' in vault) {
+      if (state.vaultDeleteAttempts > 0) {
+        // This retirement called DeleteBackupVault: the vault can only be gone once empty, and
+        // whatever was pending went with it.
+        state.deleted += this.unconfirmed;
+        this.finish({ vaultDeleted: true });
+      } else {
+        // Gone before this retirement asked to delete it: not something this run may claim.
+        this.finish({
+          keptBecause:
+            `Source vault ${this.sourceVault} was not found before this retirement called DeleteBackupVault: ` +
+            `it is not reported as retired (${state.deleted} recovery points deleted by this retirement).`,
+        });
+      }
       return;
     }
     if (vault.Locked && (vault.NumberOfRecoveryPoints ?? 0) > 0) {
@@ -130,9 +149,19 @@ export class RetirementRound {
       state.waitSeconds = 0;
     } else if (this.wait !== undefined) {
       state.waitSeconds = this.wait;
+    } else if (!state.listingDone && this.roomForPage) {
+      state.waitSeconds = RETIREMENT_WAITS.next;
     } else {
-      state.waitSeconds =
-        !state.listingDone && this.roomForPage ? RETIREMENT_WAITS.next : RETIREMENT_WAITS.deletions;
+      // Waiting for deletions to be confirmed: the wait doubles, so a slow or stuck deletion
+      // costs a bounded number of rounds over the days it is given.
+      state.waitSeconds = deletionWaitSeconds(state.deletionWaits);
+      state.deletionWaits++;
+    }
+    if (this.unconfirmed === 0) {
+      state.pendingSince = null;
+      state.deletionWaits = 0;
+    } else if (state.pendingSince === null) {
+      state.pendingSince = this.now.toISOString();
     }
   }
 
@@ -151,13 +180,31 @@ export class RetirementRound {
     }
   }
 
-  private async describeSourceVault(): Promise<DescribeBackupVaultCommandOutput | undefined> {
+  /**
+   * The source vault, `gone`, or `denied`. A 403 AccessDeniedException is how AWS Backup has been
+   * seen to answer a missing vault, but also what a real refusal looks like: it counts as gone only
+   * when ListBackupVaults no longer lists the vault.
+   */
+  private async describeSourceVault(): Promise<
+    DescribeBackupVaultCommandOutput | { gone: true } | { denied: string }
+  > {
     try {
       return await this.client.send(new DescribeBackupVaultCommand({ BackupVaultName: this.sourceVault }));
     } catch (error) {
-      if (isVaultNotFound(error)) return undefined;
-      throw error;
+      if (isAwsError(error, 'ResourceNotFoundException')) return { gone: true };
+      if (!isAwsError(error, 'AccessDeniedException')) throw error;
+      return (await this.isVaultListed()) ? { denied: describeError(error) } : { gone: true };
     }
+  }
+
+  /** Whether ListBackupVaults lists the source vault (at most 300 vaults: a few pages). */
+  private async isVaultListed(): Promise<boolean> {
+    for await (const page of paginateListBackupVaults({ client: this.client, pageSize: 1000 }, {})) {
+      if ((page.BackupVaultList ?? []).some((listed) => listed.BackupVaultName === this.sourceVault)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** A source recovery point as DescribeRecoveryPoint has it (with StorageClass), or as listed if gone. */
@@ -224,6 +271,18 @@ export class RetirementRound {
       // Still there: its parent did not take it along; the next pass decides it on its own.
     }
     state.pendingWithParent = childrenDeleting;
+
+    const since = state.pendingSince === null ? undefined : Date.parse(state.pendingSince);
+    const stuck =
+      since !== undefined && this.now.getTime() - since >= RETIREMENT_LIMITS.stuckDeletionSeconds * 1000;
+    if (stuck && this.unconfirmed > 0) {
+      const days = Math.floor((this.now.getTime() - (since as number)) / 86_400_000);
+      for (const arn of [...state.pending, ...state.pendingWithParent]) {
+        recordKept(state, arn, 'DELETION_STUCK', `Still DELETING ${days} days after it was deleted.`);
+      }
+      state.pending = [];
+      state.pendingWithParent = [];
+    }
   }
 
   /** Handles one page of the source listing whole: every deletion of the page is requested. */
@@ -249,7 +308,11 @@ export class RetirementRound {
       recoveryPoints.map((recoveryPoint) => {
         const parent = recoveryPoint.ParentRecoveryPointArn;
         const parentInVault = parent ? onPage.has(parent) || this.parentPresent.get(parent) === true : false;
-        return { recoveryPoint, verdict: listingVerdict(recoveryPoint, parentInVault, this.context) };
+        const refused = parent ? state.parentsRefused.includes(parent) : false;
+        return {
+          recoveryPoint,
+          verdict: listingVerdict(recoveryPoint, parentInVault, this.context, refused),
+        };
       });
 
     const candidates: RecoveryPointByBackupVault[] = [];
@@ -365,7 +428,32 @@ export class RetirementRound {
       if (copy === undefined) continue;
       readBack.set(source, [...(readBack.get(source) ?? []), copy]);
     }
+    await this.readBackFromTarget(
+      candidates.filter((recoveryPoint) => !readBack.has(recoveryPoint.RecoveryPointArn as string)),
+      readBack,
+    );
     return readBack;
+  }
+
+  /**
+   * Copy-job history ends (AWS-FACTS: about 30 days), the target vault's recovery points do not:
+   * a candidate no copy job names is matched to a copy in the target by what a copy keeps of its
+   * source, its resource and creation date; `copyVerdict` then checks its status and expiry.
+   */
+  private async readBackFromTarget(
+    candidates: readonly RecoveryPointByBackupVault[],
+    into: Map<string, CopyReadBack[]>,
+  ): Promise<void> {
+    if (candidates.length === 0) return;
+    let found = await findCopiesInTarget(this.targetVault, candidates, 3);
+    const groups = found.complete ? [candidates] : candidates.map((candidate) => [candidate]);
+    for (const group of groups) {
+      if (!found.complete) found = await findCopiesInTarget(this.targetVault, group, 10);
+      for (const recoveryPoint of group) {
+        const copies = found.byKey.get(copyKey(recoveryPoint)) ?? [];
+        if (copies.length > 0) into.set(recoveryPoint.RecoveryPointArn as string, copies);
+      }
+    }
   }
 
   /** COMPLETED copy jobs into the target (all pages), indexed by source recovery point. */
@@ -397,14 +485,39 @@ export class RetirementRound {
       } catch (error) {
         if (isAwsError(error, 'ResourceNotFoundException')) {
           state.deleted++;
+        } else if (isAwsError(error, 'AccessDeniedException')) {
+          recordKept(state, arn, 'DELETE_DENIED', describeError(error));
+        } else if (isAwsError(error, 'InvalidResourceStateException')) {
+          this.retryOrKeep(arn, 'RESOURCE_BUSY', describeError(error));
         } else if (isAwsError(error, 'InvalidRequestException')) {
-          recordKept(state, arn, deleteRefusalReason(error.message), describeError(error));
+          const reason = deleteRefusalReason(error.message);
+          if (reason === 'COMPOSITE_HAS_CHILDREN') {
+            if (!state.parentsRefused.includes(arn)) {
+              if (state.parentsRefused.length >= RETIREMENT_LIMITS.maxParentsRefused) {
+                recordKept(state, arn, reason, describeError(error));
+                return;
+              }
+              state.parentsRefused.push(arn);
+            }
+            this.retryOrKeep(arn, reason, describeError(error));
+          } else {
+            recordKept(state, arn, reason, describeError(error));
+          }
         } else {
           throw error;
         }
       }
     });
     return requested;
+  }
+
+  /** A refusal that may pass (another action on the recovery point, children not yet gone): the next pass tries again; the last pass keeps it. */
+  private retryOrKeep(arn: string, reason: 'RESOURCE_BUSY' | 'COMPOSITE_HAS_CHILDREN', detail: string): void {
+    if (this.state.pass < RETIREMENT_LIMITS.maxPasses) {
+      this.state.retryLater++;
+    } else {
+      recordKept(this.state, arn, reason, detail);
+    }
   }
 
   /**
@@ -459,7 +572,15 @@ export class RetirementRound {
       } catch (error) {
         if (isAwsError(error, 'ResourceNotFoundException')) {
           state.deleted++;
-        } else if (isAwsError(error, 'InvalidParameterValueException', 'InvalidRequestException')) {
+        } else if (
+          isAwsError(
+            error,
+            'InvalidParameterValueException',
+            'InvalidRequestException',
+            'AccessDeniedException',
+            'InvalidResourceStateException',
+          )
+        ) {
           recordKept(state, arn, 'LIFECYCLE_UPDATE_REFUSED', describeError(error));
         } else {
           throw error;
@@ -482,7 +603,16 @@ export class RetirementRound {
       return;
     }
     if (keptText !== null) {
-      this.finish({ keptBecause: `Source vault ${this.sourceVault} is kept: ${keptText}` });
+      if (state.retryLater > 0) {
+        recordKept(
+          state,
+          this.sourceVault,
+          'RESOURCE_BUSY',
+          'Left for a later pass (InvalidResourceStateException or nested recovery points), which did not run because the vault is kept anyway.',
+          state.retryLater,
+        );
+      }
+      this.finish({ keptBecause: `Source vault ${this.sourceVault} is kept: ${describeKept(state.kept)}` });
       return;
     }
     const remaining = await this.client.send(
@@ -498,7 +628,9 @@ export class RetirementRound {
       state.pass++;
       state.cursor = null;
       state.listingDone = false;
-      this.wait = RETIREMENT_WAITS.next;
+      // Recovery points busy with another action get time before they are tried again.
+      this.wait = state.retryLater > 0 ? RETIREMENT_WAITS.deletions : RETIREMENT_WAITS.next;
+      state.retryLater = 0;
       return;
     }
     this.finish({
@@ -514,6 +646,12 @@ export class RetirementRound {
     try {
       await this.client.send(new DeleteBackupVaultCommand({ BackupVaultName: this.sourceVault }));
     } catch (error) {
+      if (isAwsError(error, 'AccessDeniedException') && (await this.isVaultListed())) {
+        this.finish({
+          keptBecause: `Source vault ${this.sourceVault} is kept: DeleteBackupVault was denied (${describeError(error)}).`,
+        });
+        return;
+      }
       if (!isVaultNotFound(error)) {
         if (!isAwsError(error, 'InvalidRequestException')) throw error;
         const code = (error as { Code?: unknown }).Code;
@@ -529,7 +667,8 @@ export class RetirementRound {
         return;
       }
     }
-    if ((await this.describeSourceVault()) === undefined) {
+    const readBack = await this.describeSourceVault();
+    if ('gone' in readBack) {
       this.finish({ vaultDeleted: true });
     } else if (exhausted) {
       this.finish({

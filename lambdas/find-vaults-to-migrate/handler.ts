@@ -9,7 +9,7 @@ import { type BackupVaultListMember, paginateListBackupVaults } from '@aws-sdk/c
 import { DescribeKeyCommand } from '@aws-sdk/client-kms';
 import { backupClient, kmsClient } from '#shared/clients.ts';
 import { readConfig } from '#shared/config.ts';
-import { describeError, InvalidInput, isAwsError } from '#shared/errors.ts';
+import { DeletionNotAllowed, describeError, InvalidInput, isAwsError } from '#shared/errors.ts';
 import { lambdaHandler } from '#shared/handler.ts';
 import {
   DEFAULT_TARGET_SUFFIX,
@@ -19,8 +19,12 @@ import {
   parseMigrateAllVaultsInput,
 } from '#shared/input.ts';
 import { logger } from '#shared/logger.ts';
+import { checkKeyAllowed, checkKeyRegion, checkMigrationKey, describeKey } from '#shared/migration-key.ts';
 import { listVaultTags } from '#shared/vaults.ts';
 import { CREATED_BY_TAG, SKIP_TAG } from '../create-target-vault/tags.ts';
+
+/** Vaults (and plans) Control Tower owns: its SCP denies changes to them except by its own role (AWS-FACTS). */
+export const CONTROL_TOWER_PREFIX = 'aws_controltower_';
 
 /** Largest page ListBackupVaults and ListTags serve. */
 const PAGE_SIZE = 1000;
@@ -85,6 +89,19 @@ export function screenVault(
   const name = vault.BackupVaultName ?? '';
   if (input.excludeVaultNames.includes(name)) {
     return { migrate: false, reason: 'excluded by the input (excludeVaultNames)' };
+  }
+  if (name.includes('/')) {
+    return {
+      migrate: false,
+      reason:
+        'a service-owned vault (its name contains "/", e.g. aws/efs/automatic-backup-vault): AWS manages it',
+    };
+  }
+  if (name.startsWith(CONTROL_TOWER_PREFIX)) {
+    return {
+      migrate: false,
+      reason: `a Control Tower vault (${CONTROL_TOWER_PREFIX}*): Control Tower's SCP denies changes to it except by its own role`,
+    };
   }
   if (vault.VaultType !== undefined && vault.VaultType !== 'BACKUP_VAULT') {
     return { migrate: false, reason: `a ${vault.VaultType} cannot be migrated` };
@@ -247,6 +264,26 @@ async function mapLimited<T, R>(
 
 // ------------------------------------------------------------------------------------------ core
 
+/**
+ * What every vault of the batch would be refused for, checked once before any vault is touched:
+ * deletion the deployment does not allow (DeletionNotAllowed) and a key that cannot encrypt the
+ * target vaults (InvalidKmsKey). Otherwise each vault would fail on its own and the batch "succeed".
+ */
+async function checkBatchOnce(input: MigrateAllVaultsInput, kmsKeyArn: string): Promise<void> {
+  if (input.deleteSourceVault && !readConfig().allowSourceDeletion) {
+    throw new DeletionNotAllowed(
+      'deleteSourceVault is true, but this deployment does not allow deleting source vaults ' +
+        '(ALLOW_SOURCE_DELETION is false): no vault was migrated; run without deleteSourceVault or redeploy with deletion allowed',
+    );
+  }
+  const region = await kmsClient().config.region();
+  checkKeyRegion(kmsKeyArn, region);
+  checkKeyAllowed(
+    checkMigrationKey(kmsKeyArn, await describeKey(kmsKeyArn), region),
+    readConfig().allowedKmsKeyArns,
+  );
+}
+
 export async function findVaultsToMigrate(
   event: FindVaultsEvent,
   options: FindVaultsOptions = {},
@@ -259,6 +296,7 @@ export async function findVaultsToMigrate(
         '(MIGRATION_KMS_KEY_ARN); pass the ARN of a customer-managed KMS key',
     );
   }
+  await checkBatchOnce(input, settings.kmsKeyArn);
   const pageSize = options.pageSize ?? PAGE_SIZE;
   const listed = await listVaults(pageSize);
 

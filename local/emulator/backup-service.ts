@@ -1,5 +1,6 @@
 import { DAY_MS, MINUTE_MS, type SimClock } from './clock.ts';
 import {
+  AwsError,
   accessDenied,
   alreadyExists,
   invalidParameter,
@@ -25,6 +26,7 @@ import {
 } from './model.ts';
 import type { SeededRandom } from './random.ts';
 import { checkVaultName, type Json } from './validate.ts';
+import { policyDenies } from './vault-policy.ts';
 
 export interface BackupSettings {
   region: string;
@@ -49,6 +51,18 @@ export interface BackupSettings {
    * ms after its job completes (DescribeRecoveryPoint and the copy job see it at once). Default 0.
    */
   listingLagMs: number;
+  /**
+   * Copy jobs older than this many days are no longer listed or described (AWS keeps job history
+   * for a limited time: 30 days documented for backup jobs, UNCONFIRMED for copy jobs). Default:
+   * kept forever.
+   */
+  copyJobHistoryDays?: number;
+  /**
+   * DeleteRecoveryPoint of a composite parent whose nested recovery points are still there:
+   * 'refuse' as AWS-FACTS says AWS does (delete the children first), or 'cascade' (the parent
+   * takes them along). Default 'cascade'.
+   */
+  compositeParentDelete?: 'cascade' | 'refuse';
 }
 
 export interface Page<T> {
@@ -404,8 +418,10 @@ export class BackupService {
     creatorRequestId?: string;
     tags?: Record<string, string>;
     creationDate?: Date;
+    /** Created by AWS itself (a name with `/`): not held to CreateBackupVault's name rule. */
+    serviceOwned?: boolean;
   }): Vault {
-    checkVaultName(spec.name);
+    if (!spec.serviceOwned) checkVaultName(spec.name);
     if (this.vaults.has(spec.name)) throw alreadyExists(`Backup vault ${spec.name} already exists`);
     const vault: Vault = {
       name: spec.name,
@@ -463,6 +479,7 @@ export class BackupService {
 
   deleteBackupVault(name: string) {
     const vault = this.getVault(name);
+    this.checkPolicy(vault, 'backup:DeleteBackupVault');
     const count = vault.recoveryPoints.size;
     if (count > 0) {
       throw invalidRequest(
@@ -662,8 +679,25 @@ export class BackupService {
     return this.recoveryPointView(this.getRecoveryPoint(vaultName, arn), true);
   }
 
+  /** An explicit Deny in the vault access policy answers 403, before any other check (AWS evaluates policies first). */
+  private checkPolicy(vault: Vault, action: string): void {
+    if (policyDenies(vault.accessPolicy, action)) throw accessDenied();
+  }
+
+  /** InvalidResourceStateException while another action runs on the recovery point (the `busyRecoveryPoints` fault). */
+  private checkNotBusy(arn: string): void {
+    const busy = this.faults.busyRecoveryPoints.get(arn) ?? 0;
+    if (busy <= 0) return;
+    this.faults.busyRecoveryPoints.set(arn, busy - 1);
+    throw new AwsError(
+      'InvalidResourceStateException',
+      `Recovery point ${arn} is being used by another action; try again later`,
+    );
+  }
+
   deleteRecoveryPoint(vaultName: string, arn: string) {
     const vault = this.getVault(vaultName);
+    this.checkPolicy(vault, 'backup:DeleteRecoveryPoint');
     const recoveryPoint = this.getRecoveryPoint(vaultName, arn);
     if (recoveryPoint.legalHold) {
       throw invalidRequest(`Recovery point ${arn} is under a legal hold and cannot be deleted`);
@@ -674,23 +708,88 @@ export class BackupService {
       );
     }
     if (recoveryPoint.status === 'DELETING') return {};
+    this.checkNotBusy(arn);
     const activeCopy = [...this.running.values(), ...this.queued].some(
       (job) => job.sourceRecoveryPointArn === arn,
     );
     if (activeCopy) throw invalidRequest(`Recovery point ${arn} is being copied and cannot be deleted now`);
     if (recoveryPoint.isParent) {
-      for (const child of vault.recoveryPoints.values()) {
-        if (child.parentRecoveryPointArn === arn) this.markDeleting(child);
+      const children = [...vault.recoveryPoints.values()].filter(
+        (child) => child.parentRecoveryPointArn === arn,
+      );
+      if (children.length > 0 && this.settings.compositeParentDelete === 'refuse') {
+        throw invalidRequest(
+          `Recovery point ${arn} is a composite recovery point with ${children.length} nested recovery points; delete the nested recovery points first`,
+        );
       }
+      for (const child of children) this.markDeleting(child);
     }
     this.markDeleting(recoveryPoint);
     return {};
   }
 
+  /**
+   * UpdateRecoveryPointLifecycle with AWS's rules (AWS-FACTS): not for continuous backups; denied
+   * in a locked vault; MoveToColdStorageAfterDays at least the backup's age + 1 day, and fixed
+   * once the recovery point is in cold storage; DeleteAfterDays at least cold + 90. Both values
+   * are replaced: one left out is cleared (AWS may set an omitted one to null).
+   */
+  updateRecoveryPointLifecycle(vaultName: string, arn: string, lifecycle: Lifecycle | undefined) {
+    const vault = this.getVault(vaultName);
+    this.checkPolicy(vault, 'backup:UpdateRecoveryPointLifecycle');
+    const recoveryPoint = this.getRecoveryPoint(vaultName, arn);
+    if (recoveryPoint.isContinuous) {
+      throw invalidRequest('UpdateRecoveryPointLifecycle is not supported for continuous backups');
+    }
+    if (vault.lock) {
+      throw invalidRequest(
+        `Recovery point ${arn} is protected by the vault lock of ${vaultName}: its lifecycle cannot be changed`,
+      );
+    }
+    if (recoveryPoint.status === 'DELETING') {
+      throw invalidRequest(`Recovery point ${arn} is being deleted`);
+    }
+    this.checkNotBusy(arn);
+    const next: Lifecycle = { ...(lifecycle ?? {}) };
+    const cold = next.MoveToColdStorageAfterDays;
+    const previousCold = recoveryPoint.lifecycle?.MoveToColdStorageAfterDays;
+    if (this.storageClassOf(recoveryPoint) === 'COLD' && cold !== previousCold) {
+      throw invalidParameter(
+        'MoveToColdStorageAfterDays cannot be changed once the recovery point has moved to cold storage',
+      );
+    }
+    const ageDays = (this.clock.nowMs() - recoveryPoint.creationDate.getTime()) / DAY_MS;
+    if (
+      cold !== undefined &&
+      cold !== -1 &&
+      this.storageClassOf(recoveryPoint) !== 'COLD' &&
+      cold < Math.ceil(ageDays) + 1
+    ) {
+      throw invalidParameter(
+        `MoveToColdStorageAfterDays (${cold}) must be at least the backup's age plus one day (${Math.ceil(ageDays) + 1})`,
+      );
+    }
+    const del = next.DeleteAfterDays;
+    if (cold !== undefined && cold !== -1 && del !== undefined && del !== -1 && del < cold + 90) {
+      throw invalidParameter(
+        `DeleteAfterDays (${del}) must be at least 90 days after MoveToColdStorageAfterDays (${cold})`,
+      );
+    }
+    recoveryPoint.lifecycle = Object.keys(next).length === 0 ? undefined : next;
+    return {
+      BackupVaultArn: vault.arn,
+      RecoveryPointArn: arn,
+      Lifecycle: recoveryPoint.lifecycle,
+      CalculatedLifecycle: calculatedLifecycle(recoveryPoint),
+    };
+  }
+
   private markDeleting(recoveryPoint: RecoveryPoint): void {
     if (this.faults.silentDeleteFailures.has(recoveryPoint.arn)) recoveryPoint.silentDeleteFailure = true;
     recoveryPoint.status = 'DELETING';
-    recoveryPoint.deletionDoneAt = new Date(this.clock.nowMs() + this.settings.deleteDelayMs);
+    recoveryPoint.deletionDoneAt = this.faults.stuckDeletions.has(recoveryPoint.arn)
+      ? new Date(8.64e15)
+      : new Date(this.clock.nowMs() + this.settings.deleteDelayMs);
     this.deleting.add(recoveryPoint);
   }
 
@@ -823,9 +922,15 @@ export class BackupService {
     };
   }
 
+  /** Whether a copy job is still in the history AWS lists (the `copyJobHistoryDays` setting). */
+  private inHistory(job: CopyJob): boolean {
+    const days = this.settings.copyJobHistoryDays;
+    return days === undefined || job.creationDate.getTime() > this.clock.nowMs() - days * DAY_MS;
+  }
+
   describeCopyJob(id: string) {
     const job = this.copyJobs.get(id);
-    if (!job) throw notFound(`Copy job ${id} not found`);
+    if (!job || !this.inHistory(job)) throw notFound(`Copy job ${id} not found`);
     return { CopyJob: this.copyJobView(job) };
   }
 
@@ -846,6 +951,7 @@ export class BackupService {
     }
     const pool = destination ? this.createdAfter(destination, createdAfter) : [...this.copyJobs.values()];
     const matches = (job: CopyJob) =>
+      this.inHistory(job) &&
       (!state || job.state === state) &&
       (!resourceArn || job.resourceArn === resourceArn) &&
       (!resourceType || job.resourceType === resourceType) &&

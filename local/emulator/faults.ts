@@ -14,6 +14,15 @@ export interface Faults {
   emptyVaultDeleteFailures: number;
   /** Recovery points whose DeleteRecoveryPoint returns 200 but leaves them EXPIRED. */
   silentDeleteFailures: Set<string>;
+  /**
+   * Calls answered HTTP 403 AccessDeniedException although the vault exists (a missing
+   * permission, an SCP): an operation name, optionally only for one vault.
+   */
+  accessDenied: Array<{ operation: string; vaultName?: string }>;
+  /** DeleteRecoveryPoint / UpdateRecoveryPointLifecycle answered InvalidResourceStateException this many times per ARN. */
+  busyRecoveryPoints: Map<string, number>;
+  /** Recovery points whose deletion stays DELETING for good (AWS: checked again after 2-3 days). */
+  stuckDeletions: Set<string>;
   random: SeededRandom;
   /** How many faults of each kind were injected, for soak reports. */
   injected: {
@@ -31,6 +40,10 @@ export interface FaultSettings {
   missingVaultAs?: Faults['missingVaultAs'];
   emptyVaultDeleteFailures?: number;
   silentDeleteFailures?: string[];
+  /** Replaces the list (an empty list ends every denial). */
+  accessDenied?: Array<{ operation: string; vaultName?: string }>;
+  busyRecoveryPoints?: Record<string, number>;
+  stuckDeletions?: string[];
 }
 
 export function createFaults(seed: number): Faults {
@@ -41,6 +54,9 @@ export function createFaults(seed: number): Faults {
     missingVaultAs: 'ResourceNotFoundException',
     emptyVaultDeleteFailures: 0,
     silentDeleteFailures: new Set(),
+    accessDenied: [],
+    busyRecoveryPoints: new Map(),
+    stuckDeletions: new Set(),
     random: new SeededRandom(seed ^ 0x5eed),
     injected: { throttles: 0, copyFailures: 0, limitExceeded: 0, vaultDeleteConsistency: 0 },
   };
@@ -59,6 +75,18 @@ export function applyFaults(faults: Faults, settings: FaultSettings): void {
   if (settings.emptyVaultDeleteFailures !== undefined)
     faults.emptyVaultDeleteFailures = settings.emptyVaultDeleteFailures;
   for (const arn of settings.silentDeleteFailures ?? []) faults.silentDeleteFailures.add(arn);
+  if (settings.accessDenied) faults.accessDenied = settings.accessDenied.map((denial) => ({ ...denial }));
+  for (const [arn, count] of Object.entries(settings.busyRecoveryPoints ?? {}))
+    faults.busyRecoveryPoints.set(arn, count);
+  for (const arn of settings.stuckDeletions ?? []) faults.stuckDeletions.add(arn);
+}
+
+/** Whether a call is answered 403 by the `accessDenied` fault. */
+export function isDenied(faults: Faults, operation: string, vaultName: string | undefined): boolean {
+  return faults.accessDenied.some(
+    (denial) =>
+      denial.operation === operation && (denial.vaultName === undefined || denial.vaultName === vaultName),
+  );
 }
 
 export function shouldThrottle(faults: Faults, operation: string): boolean {

@@ -41,6 +41,10 @@ export interface EmulatorOptions {
   copyUnsupportedTypes?: readonly string[];
   /** Listing lag of a completed copy in its vault's listing. Default 0. */
   listingLagMs?: number;
+  /** Copy jobs older than this many days are no longer listed. Default: kept forever. */
+  copyJobHistoryDays?: number;
+  /** Default 'cascade'. */
+  compositeParentDelete?: BackupSettings['compositeParentDelete'];
   faults?: FaultSettings;
   seed?: SeedSpec;
 }
@@ -95,6 +99,12 @@ export class Emulator {
         nonManagedCopyEncryption: options.nonManagedCopyEncryption ?? 'source-key',
         copyUnsupportedTypes: new Set(options.copyUnsupportedTypes ?? DEFAULT_COPY_UNSUPPORTED_TYPES),
         listingLagMs: options.listingLagMs ?? 0,
+        ...(options.copyJobHistoryDays === undefined
+          ? {}
+          : { copyJobHistoryDays: options.copyJobHistoryDays }),
+        ...(options.compositeParentDelete === undefined
+          ? {}
+          : { compositeParentDelete: options.compositeParentDelete }),
       },
       this.clock,
       this.kms,
@@ -256,6 +266,11 @@ export class Emulator {
           settings.copyConcurrencyLimit = body.copyConcurrencyLimit;
         if (typeof body.defaultPageSize === 'number') settings.defaultPageSize = body.defaultPageSize;
         if (typeof body.listingLagMs === 'number') settings.listingLagMs = body.listingLagMs;
+        if (typeof body.copyJobHistoryDays === 'number')
+          settings.copyJobHistoryDays = body.copyJobHistoryDays;
+        if (body.copyJobHistoryDays === null) delete settings.copyJobHistoryDays;
+        if (body.compositeParentDelete === 'cascade' || body.compositeParentDelete === 'refuse')
+          settings.compositeParentDelete = body.compositeParentDelete;
         this.backup.refreshSlots();
         return { ok: true };
       }

@@ -62,6 +62,11 @@ export interface GeneratedRecoveryPoints {
 
 export interface VaultSeed {
   name: string;
+  /**
+   * A vault AWS itself created (`aws/efs/automatic-backup-vault`), whose name CreateBackupVault
+   * would refuse: the name check is skipped.
+   */
+  serviceOwned?: boolean;
   /** 'none' (the Prowler finding), 'aws-managed' (alias/aws/backup), or a key alias/ARN from the seed. */
   encryptionKey?: string;
   vaultType?: VaultType;
@@ -136,6 +141,7 @@ export class Seeder {
       encryptionKeyArn: this.resolveKeyArn(seed.encryptionKey),
       vaultType: seed.vaultType,
       tags: seed.tags,
+      ...(seed.serviceOwned ? { serviceOwned: true } : {}),
     });
     if (seed.accessPolicy !== undefined) {
       vault.accessPolicy =

@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { BackupService } from './backup-service.ts';
 import { AwsError, missingParameter, serialization } from './errors.ts';
-import { type Faults, shouldThrottle } from './faults.ts';
+import { type Faults, isDenied, shouldThrottle } from './faults.ts';
 import type { KmsService } from './kms-service.ts';
 import {
   checkLifecycle,
@@ -136,6 +136,13 @@ export function backupRoutes(backup: BackupService): Route[] {
     ),
     route('DELETE', 'backup-vaults/{}/recovery-points/{}', 'DeleteRecoveryPoint', true, (ctx) =>
       backup.deleteRecoveryPoint(label(ctx, 0), label(ctx, 1)),
+    ),
+    route('POST', 'backup-vaults/{}/recovery-points/{}', 'UpdateRecoveryPointLifecycle', true, (ctx) =>
+      backup.updateRecoveryPointLifecycle(
+        label(ctx, 0),
+        label(ctx, 1),
+        checkLifecycle(optionalObject(ctx.body, 'Lifecycle'), 'Lifecycle'),
+      ),
     ),
     route('GET', 'tags/{}', 'ListTags', false, (ctx) => backup.listTags(label(ctx, 0), ctx.query, page(ctx))),
     route('POST', 'tags/{}', 'TagResource', true, (ctx) => {
@@ -321,6 +328,7 @@ function handle(
       throw new AwsError('MissingAuthenticationTokenException', 'Missing Authentication Token', 403);
     }
     let run: () => unknown;
+    let vaultName: string | undefined;
     if (isKms) {
       operation = (target as string).slice('TrentService.'.length);
       mutating = KMS_MUTATING.has(operation);
@@ -334,11 +342,15 @@ function handle(
       const { route, labels } = match as { route: Route; labels: string[] };
       operation = route.operation;
       mutating = route.mutating;
+      if (route.segments[0] === 'backup-vaults' && route.segments.length > 1) vaultName = labels[0];
       const body = method === 'GET' || method === 'DELETE' ? {} : parseJsonBody(raw);
       run = () => route.run({ labels, query: url.searchParams, body });
     }
     if (shouldThrottle(hooks.faults, operation)) {
       throw new AwsError('ThrottlingException', 'Rate exceeded', 400);
+    }
+    if (isDenied(hooks.faults, operation, vaultName)) {
+      throw new AwsError('AccessDeniedException', 'Insufficient privileges to perform this action.', 403);
     }
     hooks.settle();
     const result = run();

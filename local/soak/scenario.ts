@@ -48,7 +48,13 @@ export interface SoakPlan {
   input: Record<string, unknown>;
   emulator: Pick<
     EmulatorOptions,
-    'randomSeed' | 'copyConcurrencyLimit' | 'limitBehaviour' | 'copyMedianMs' | 'copyStartDelayMs'
+    | 'randomSeed'
+    | 'copyConcurrencyLimit'
+    | 'limitBehaviour'
+    | 'copyMedianMs'
+    | 'copyStartDelayMs'
+    | 'copyJobHistoryDays'
+    | 'compositeParentDelete'
   >;
   /** The account, but for the migration key, which the run creates first (its ARN is random). */
   account: SeedSpec;
@@ -166,7 +172,7 @@ export function planRun(seed: number): SoakPlan {
     }
   }
 
-  return {
+  const plan: SoakPlan = {
     seed,
     sourceVaultName,
     targetVaultName,
@@ -217,4 +223,8 @@ export function planRun(seed: number): SoakPlan {
     ...(random.chance(0.85) ? { killAtWait: random.int(1, Math.max(2, rounds)) } : {}),
     arrivals,
   };
+  // Drawn last, so that the draws above (and the seeds that replay them) stay as they were.
+  if (random.chance(0.3)) plan.emulator.copyJobHistoryDays = random.pick([1, 30]);
+  if (random.chance(0.5)) plan.emulator.compositeParentDelete = 'refuse';
+  return plan;
 }

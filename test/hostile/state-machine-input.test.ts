@@ -497,11 +497,11 @@ describe('MigrateAllVaults refuses hostile input with a named error and changes 
 });
 
 /**
- * Inputs the workflow does not yet refuse as DESIGN invariant 6 asks. Each test states the promised
- * behaviour and is marked `fails`: it passes while the gap is there, and turns red once the gap is
- * closed, so that the marker is removed with the fix.
+ * Inputs that were once gaps in DESIGN invariant 6 (null as the whole input, a batch whose key or
+ * deletion permission every vault would be refused for): each now ends in its named error with
+ * nothing changed.
  */
-describe('input validation gaps: closed ones, and open ones marked fails until fixed', () => {
+describe('input validation: the gaps closed by issue 16 and before', () => {
   let current: Awaited<ReturnType<typeof hostileAccount>>;
 
   beforeAll(async () => {
@@ -548,9 +548,11 @@ describe('input validation gaps: closed ones, and open ones marked fails until f
     expectNothingChanged(current.emulator);
   });
 
-  it.fails('MigrateVault refuses a null input with InvalidInput', async () => {
+  it('MigrateVault refuses a null input with InvalidInput, and changes nothing', async () => {
     const result = await current.runner.startExecution('MigrateVault', null, 'hostile-null');
+    expect(result.status).toBe('FAILED');
     expect(result.error).toBe('InvalidInput');
+    expectNothingChanged(current.emulator);
   });
 
   // Closed: MigrateAllVaults keeps any input at $.input first, so find-vaults names the problem.
@@ -564,12 +566,14 @@ describe('input validation gaps: closed ones, and open ones marked fails until f
     expectNothingChanged(current.emulator);
   });
 
-  it.fails('MigrateAllVaults refuses null with InvalidInput', async () => {
+  it('MigrateAllVaults refuses null with InvalidInput, and changes nothing', async () => {
     const result = await current.runner.startExecution('MigrateAllVaults', null, 'hostile-batch-null');
+    expect(result.status).toBe('FAILED');
     expect(result.error).toBe('InvalidInput');
+    expectNothingChanged(current.emulator);
   });
 
-  it.fails.each([
+  it.each([
     ['a key in another Region', { kmsKeyArn: OTHER_REGION_KEY }, 'InvalidKmsKey'],
     ['a disabled key', { kmsKeyArn: 'alias/disabled' }, 'InvalidKmsKey'],
     ['deletion the deployment does not allow', { deleteSourceVault: true }, 'DeletionNotAllowed'],
@@ -585,5 +589,6 @@ describe('input validation gaps: closed ones, and open ones marked fails until f
     );
     expect(result.status).toBe('FAILED');
     expect(result.error).toBe(error);
+    expectNothingChanged(current.emulator);
   });
 });

@@ -80,6 +80,7 @@ const CALLS: Record<MigratorFunctionName, string[]> = {
   deleteSourceVault: [
     'backup:DescribeBackupVault',
     'backup:DescribeRecoveryPoint',
+    'backup:ListBackupVaults',
     'backup:ListCopyJobs',
     'backup:ListRecoveryPointsByBackupVault',
   ],

@@ -6,6 +6,7 @@ import {
   DescribeRecoveryPointCommand,
   InvalidParameterValueException,
   InvalidRequestException,
+  ListBackupVaultsCommand,
   ListCopyJobsCommand,
   ListRecoveryPointsByBackupVaultCommand,
   type RecoveryPointByBackupVault,
@@ -300,7 +301,7 @@ describe('kept bookkeeping', () => {
 
   it('describes kept recovery points largest reason first', () => {
     expect(describeKept({ LEGAL_HOLD: 1, CONTINUOUS_BACKUP: 2 })).toBe(
-      '3 recovery points kept: 2 continuous backups (cannot be copied), 1 under a legal hold.',
+      '3 recovery points kept: 2 continuous backups (cannot be copied), 1 under a legal hold (their copies in the target vault are not: legal holds do not travel with copies).',
     );
     expect(describeKept({})).toBeNull();
   });
@@ -493,7 +494,7 @@ describe('deleteSourceVault against the emulator', () => {
     );
     expect(state.vaultKeptBecause).toBe(
       'Source vault legacy is kept: 4 recovery points kept: 1 in cold storage (cannot be copied), ' +
-        '1 continuous backups (cannot be copied), 1 under a legal hold, 1 without a completed copy in the target vault.',
+        '1 continuous backups (cannot be copied), 1 under a legal hold (their copies in the target vault are not: legal holds do not travel with copies), 1 without a completed copy in the target vault.',
     );
     expect(sourceArns()).toHaveLength(4);
     expect(sourceArns()).toContain(neverCopied);
@@ -684,14 +685,61 @@ describe('deleteSourceVault against the emulator', () => {
     expect(emulator.stats().totalCalls).toBe(0);
   });
 
-  it('reports a source vault that is already gone as deleted', async () => {
+  it('does not claim a source vault that was gone before it called DeleteBackupVault as retired', async () => {
     seedVaults({});
     emulator.backup.vaults.delete('legacy');
 
     const state = await deleteSourceVault(eventFor());
 
-    expect(state).toMatchObject({ done: true, vaultDeleted: true, deleted: 0 });
+    expect(state).toMatchObject({ done: true, vaultDeleted: false, deleted: 0 });
+    expect(state.vaultKeptBecause).toMatch(/not found before this retirement called DeleteBackupVault/);
   });
+
+  it('verifies copies from the target vault once copy-job history has ended, and deletes only those', async () => {
+    emulator.backup.settings.copyJobHistoryDays = 30;
+    seedVaults({
+      recoveryPoints: Array.from({ length: 4 }, (_, index) => ({
+        resourceType: 'EBS',
+        resourceId: `vol-${index}`,
+        lifecycle: { DeleteAfterDays: 400 },
+      })),
+    });
+    copyToTarget();
+    emulator.advance(90 * DAY_MS);
+    expect(emulator.backup.listCopyJobs(new URLSearchParams(), 100).CopyJobs).toEqual([]);
+    const target = emulator.backup.vaults.get('legacy-encrypted')!;
+    const lost = [...target.recoveryPoints.values()][0]!;
+    target.recoveryPoints.delete(lost.arn);
+    target.ordered = undefined;
+    const before = [...emulator.backup.vaults.get('legacy')!.recoveryPoints.values()].map((rp) => ({
+      arn: rp.arn,
+      key: `${rp.resourceArn}|${rp.creationDate.getTime()}`,
+    }));
+
+    const { state } = await retireUntilDone(eventFor({}, { verification: verification({ verified: 4 }) }));
+
+    expect(state.deleted).toBe(3);
+    expect(state.kept).toEqual({ NO_VERIFIED_COPY: 1 });
+    const kept = sourceArns();
+    expect(kept).toHaveLength(1);
+    expect(emulator.backup.vaults.get('legacy')!.recoveryPoints.get(kept[0]!)?.resourceArn).toBe(
+      lost.resourceArn,
+    );
+    expectNothingLostByTarget(before);
+  });
+
+  /** Invariant 1 without copy jobs: every source gone has a completed copy of its resource and date in the target. */
+  function expectNothingLostByTarget(before: ReadonlyArray<{ arn: string; key: string }>): void {
+    const remaining = new Set(sourceArns());
+    const copies = new Set(
+      [...emulator.backup.vaults.get('legacy-encrypted')!.recoveryPoints.values()]
+        .filter((copy) => copy.status === 'COMPLETED')
+        .map((copy) => `${copy.resourceArn}|${copy.creationDate.getTime()}`),
+    );
+    for (const { arn, key } of before.filter((source) => !remaining.has(source.arn))) {
+      expect(copies.has(key), arn).toBe(true);
+    }
+  }
 });
 
 // ------------------------------------------------------------------ error paths with aws-sdk-client-mock
@@ -832,7 +880,7 @@ describe('deleteSourceVault with a mocked AWS Backup', () => {
     expect(state.kept).toEqual({ LEGAL_HOLD: 1, VAULT_LOCK: 1 });
     expect(state.done).toBe(true);
     expect(state.vaultKeptBecause).toBe(
-      'Source vault legacy is kept: 2 recovery points kept: 1 under a legal hold, 1 protected by the vault lock.',
+      'Source vault legacy is kept: 2 recovery points kept: 1 under a legal hold (their copies in the target vault are not: legal holds do not travel with copies), 1 protected by the vault lock.',
     );
     expect(backup.commandCalls(DeleteBackupVaultCommand)).toHaveLength(0);
   });
@@ -885,19 +933,34 @@ describe('deleteSourceVault with a mocked AWS Backup', () => {
     );
   });
 
-  it('treats a source vault answered with AccessDeniedException as gone', async () => {
-    backup
-      .on(DescribeBackupVaultCommand)
-      .rejects(
-        Object.assign(new Error('Insufficient privileges'), { name: 'AccessDeniedException', $metadata: {} }),
-      );
+  const accessDenied = () =>
+    Object.assign(new Error('Insufficient privileges'), { name: 'AccessDeniedException', $metadata: {} });
+
+  it('does not read a 403 on its first DescribeBackupVault as a deletion while ListBackupVaults lists the vault', async () => {
+    backup.on(DescribeBackupVaultCommand).rejects(accessDenied());
+    backup.on(ListBackupVaultsCommand).resolves({ BackupVaultList: [{ BackupVaultName: 'legacy' }] });
+
+    const state = await deleteSourceVault(event(), NOW);
+
+    expect(state).toMatchObject({ done: true, vaultDeleted: false, deleted: 0 });
+    expect(state.vaultKeptBecause).toMatch(/reading it was denied/);
+    expect(backup.commandCalls(DeleteRecoveryPointCommand)).toHaveLength(0);
+  });
+
+  it('treats a 403 after its own DeleteBackupVault as gone only once ListBackupVaults confirms it', async () => {
+    backup.on(DescribeBackupVaultCommand).rejects(accessDenied());
+    backup.on(ListBackupVaultsCommand).resolves({ BackupVaultList: [{ BackupVaultName: 'other' }] });
 
     const state = await deleteSourceVault(
-      { ...event(), retirement: { ...initialProgress(), listingDone: true, pending: [ebs('1'), ebs('2')] } },
+      {
+        ...event(),
+        retirement: { ...initialProgress(), listingDone: true, vaultDeleteAttempts: 1, pending: [ebs('1')] },
+      },
       NOW,
     );
 
-    expect(state).toMatchObject({ done: true, vaultDeleted: true, deleted: 2, pending: [] });
+    expect(state).toMatchObject({ done: true, vaultDeleted: true, deleted: 1, pending: [] });
+    expect(backup.commandCalls(ListBackupVaultsCommand)).toHaveLength(1);
   });
 
   describe('retiring with an expiry instead of deleting (UpdateRecoveryPointLifecycle)', () => {
@@ -918,6 +981,10 @@ describe('deleteSourceVault with a mocked AWS Backup', () => {
       backup
         .on(ListRecoveryPointsByBackupVaultCommand)
         .resolves({ RecoveryPoints: [longLived, soonGone, refused, unverified] });
+      // The target holds no copy of `unverified` either.
+      backup
+        .on(ListRecoveryPointsByBackupVaultCommand, { BackupVaultName: 'legacy-encrypted' })
+        .resolves({ RecoveryPoints: [] });
       backup.on(ListCopyJobsCommand).resolves({
         CopyJobs: ['long', 'soon', 'refused'].map((id) => ({
           State: 'COMPLETED' as const,

@@ -41,6 +41,14 @@ function migrateVaultInputOf(result: FindVaultsResult, index: number) {
 describe('find-vaults-to-migrate: screening rules', () => {
   it('skips excluded names and vaults that are not standard backup vaults, and passes the others', () => {
     const input = { excludeVaultNames: ['keep-me'] };
+    expect(screenVault({ BackupVaultName: 'aws/efs/automatic-backup-vault' }, input)).toMatchObject({
+      migrate: false,
+      reason: expect.stringMatching(/^a service-owned vault/),
+    });
+    expect(screenVault({ BackupVaultName: 'aws_controltower_Backup' }, input)).toMatchObject({
+      migrate: false,
+      reason: expect.stringMatching(/^a Control Tower vault/),
+    });
     expect(screenVault({ BackupVaultName: 'keep-me' }, input)).toEqual({
       migrate: false,
       reason: 'excluded by the input (excludeVaultNames)',
@@ -156,6 +164,8 @@ describe('find-vaults-to-migrate: target names', () => {
   });
 });
 
+const FOREIGN_KEY = 'arn:aws:kms:us-east-1:999999999999:key/99999999-12ab-34cd-56ef-1234567890ab';
+
 describe('find-vaults-to-migrate: AWS answers (mocked SDK)', () => {
   let backup: AwsClientStub<BackupClient>;
   let kms: AwsClientStub<KMSClient>;
@@ -173,6 +183,17 @@ describe('find-vaults-to-migrate: AWS answers (mocked SDK)', () => {
     resetClients();
     restoreEnv = withEnv({ MIGRATION_KMS_KEY_ARN: KEY_ARN });
     backup.on(ListTagsCommand).resolves({ Tags: {} });
+    // The batch's key, checked once before any vault is looked at.
+    kms.on(DescribeKeyCommand, { KeyId: KEY_ARN }).resolves({
+      KeyMetadata: {
+        KeyId: KEY_ARN.split('/')[1],
+        Arn: KEY_ARN,
+        KeyManager: 'CUSTOMER',
+        KeyState: 'Enabled',
+        KeySpec: 'SYMMETRIC_DEFAULT',
+        KeyUsage: 'ENCRYPT_DECRYPT',
+      },
+    });
   });
 
   afterEach(() => restoreEnv());
@@ -197,10 +218,10 @@ describe('find-vaults-to-migrate: AWS answers (mocked SDK)', () => {
   it('skips a vault whose key KMS will not describe, naming the error', async () => {
     backup.on(ListBackupVaultsCommand).resolves({
       BackupVaultList: [
-        { BackupVaultName: 'foreign', BackupVaultArn: arn('foreign'), EncryptionKeyArn: KEY_ARN },
+        { BackupVaultName: 'foreign', BackupVaultArn: arn('foreign'), EncryptionKeyArn: FOREIGN_KEY },
       ],
     });
-    kms.on(DescribeKeyCommand).rejects(
+    kms.on(DescribeKeyCommand, { KeyId: FOREIGN_KEY }).rejects(
       new KMSServiceException({
         name: 'AccessDeniedException',
         $fault: 'client',
@@ -213,7 +234,7 @@ describe('find-vaults-to-migrate: AWS answers (mocked SDK)', () => {
     expect(result.skipped).toEqual([
       {
         vaultName: 'foreign',
-        reason: `its key ${KEY_ARN} could not be described (AccessDeniedException: not allowed)`,
+        reason: `its key ${FOREIGN_KEY} could not be described (AccessDeniedException: not allowed)`,
       },
     ]);
   });
@@ -310,8 +331,8 @@ describe('find-vaults-to-migrate against the emulator', () => {
       maxConcurrentVaults: 3,
     });
     expect(emulator.stats().calls.ListBackupVaults).toBe(7);
-    // One DescribeKey per distinct key: the two AWS-managed vaults share one.
-    expect(emulator.stats().calls.DescribeKey).toBe(2);
+    // The batch's key once, then one DescribeKey per distinct vault key: the two AWS-managed vaults share one.
+    expect(emulator.stats().calls.DescribeKey).toBe(3);
     expect(emulator.mutations()).toEqual([]);
   });
 

@@ -56,6 +56,30 @@ describe('MigrateAllVaults, run for real on the local engine', () => {
     );
   });
 
+  it('skips, with a reason, the vaults it must not touch: service-owned, Control Tower and opted-out ones', async () => {
+    current = await scenario();
+    const { emulator, runner } = current;
+    emulator.seed({
+      vaults: [
+        { name: 'legacy', encryptionKey: 'none', generate: { count: 3, mix: { EFS: 1 } } },
+        { name: 'aws/efs/automatic-backup-vault', serviceOwned: true, encryptionKey: 'aws-managed' },
+        { name: 'aws_controltower_Backup', encryptionKey: 'none', generate: { count: 2, mix: { EBS: 1 } } },
+        { name: 'opted-out', encryptionKey: 'none', tags: { 'vault-migrator:skip': 'true' } },
+      ],
+    });
+    const result = await runner.startExecution('MigrateAllVaults', { includeAwsManagedKeys: true });
+    expect(result.status).toBe('SUCCEEDED');
+    const output = result.output as BatchOutput;
+    expect(output.vaults.map((vault) => [vault.sourceVaultName, vault.outcome])).toEqual([
+      ['legacy', 'MIGRATED'],
+    ]);
+    const reasons = Object.fromEntries(output.skipped.map((vault) => [vault.vaultName, vault.reason]));
+    expect(reasons['aws/efs/automatic-backup-vault']).toMatch(/service-owned/);
+    expect(reasons.aws_controltower_Backup).toMatch(/Control Tower/);
+    expect(reasons['opted-out']).toBe('tagged vault-migrator:skip');
+    expect(emulator.backup.vaults.has('aws_controltower_Backup-encrypted')).toBe(false);
+  });
+
   it('fails with InvalidInput for a malformed batch input and starts nothing', async () => {
     current = await scenario();
     current.emulator.resetStats();
