@@ -175,6 +175,14 @@ export class BackupService {
     if (failure) {
       job.state = 'FAILED';
       job.statusMessage = failure;
+    } else if (this.endsPartial(job)) {
+      job.state = 'PARTIAL';
+      job.statusMessage = 'Copy job partially completed: some nested recovery points were not copied';
+      this.materializeCopy(job, atMs);
+      const copy = job.destinationRecoveryPointArn
+        ? this.vaultByArn(job.destinationVaultArn)?.recoveryPoints.get(job.destinationRecoveryPointArn)
+        : undefined;
+      if (copy) copy.status = 'PARTIAL';
     } else {
       job.state = 'COMPLETED';
       this.materializeCopy(job, atMs);
@@ -276,6 +284,17 @@ export class BackupService {
         this.materializeCopy(childJob, atMs, copy.arn);
       }
     }
+  }
+
+  // ---------------------------------------------------------------- PARTIAL copies (issue 15)
+
+  /** Whether this job ends PARTIAL (fault `partialCopies`): counts down per source recovery point. */
+  private endsPartial(job: CopyJob): boolean {
+    const planned = this.faults.partialCopies.get(job.sourceRecoveryPointArn) ?? 0;
+    if (planned <= 0) return false;
+    this.faults.partialCopies.set(job.sourceRecoveryPointArn, planned - 1);
+    this.faults.injected.partialCopies++;
+    return true;
   }
 
   // ---------------------------------------------------------------- listing lag (issue 15)

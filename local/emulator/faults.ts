@@ -14,6 +14,11 @@ export interface Faults {
   emptyVaultDeleteFailures: number;
   /** Recovery points whose DeleteRecoveryPoint returns 200 but leaves them EXPIRED. */
   silentDeleteFailures: Set<string>;
+  /**
+   * Copies that end PARTIAL (issue 15), per source recovery point ARN: how many of its next copy
+   * jobs end PARTIAL, leaving a copy with Status PARTIAL in the target (nested members missing).
+   */
+  partialCopies: Map<string, number>;
   random: SeededRandom;
   /** How many faults of each kind were injected, for soak reports. */
   injected: {
@@ -21,6 +26,7 @@ export interface Faults {
     copyFailures: number;
     limitExceeded: number;
     vaultDeleteConsistency: number;
+    partialCopies: number;
   };
 }
 
@@ -31,6 +37,7 @@ export interface FaultSettings {
   missingVaultAs?: Faults['missingVaultAs'];
   emptyVaultDeleteFailures?: number;
   silentDeleteFailures?: string[];
+  partialCopies?: Record<string, number>;
 }
 
 export function createFaults(seed: number): Faults {
@@ -41,8 +48,15 @@ export function createFaults(seed: number): Faults {
     missingVaultAs: 'ResourceNotFoundException',
     emptyVaultDeleteFailures: 0,
     silentDeleteFailures: new Set(),
+    partialCopies: new Map(),
     random: new SeededRandom(seed ^ 0x5eed),
-    injected: { throttles: 0, copyFailures: 0, limitExceeded: 0, vaultDeleteConsistency: 0 },
+    injected: {
+      throttles: 0,
+      copyFailures: 0,
+      limitExceeded: 0,
+      vaultDeleteConsistency: 0,
+      partialCopies: 0,
+    },
   };
 }
 
@@ -59,6 +73,8 @@ export function applyFaults(faults: Faults, settings: FaultSettings): void {
   if (settings.emptyVaultDeleteFailures !== undefined)
     faults.emptyVaultDeleteFailures = settings.emptyVaultDeleteFailures;
   for (const arn of settings.silentDeleteFailures ?? []) faults.silentDeleteFailures.add(arn);
+  for (const [arn, count] of Object.entries(settings.partialCopies ?? {}))
+    faults.partialCopies.set(arn, count);
 }
 
 export function shouldThrottle(faults: Faults, operation: string): boolean {

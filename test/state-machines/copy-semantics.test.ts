@@ -84,4 +84,29 @@ describe('copies on AWS semantics', () => {
     const copies = copiesPerSource(emulator, 'legacy', 'legacy-encrypted');
     for (const arn of copyableArns(emulator, 'legacy')) expect(copies.get(arn)).toBe(1);
   });
+
+  it('retries a recovery point whose copies end PARTIAL in a later sweep, not counting the partial copy as done', async () => {
+    const { emulator, runner } = await withVault({}, { MAX_COPY_ATTEMPTS: '2' });
+    const victim = copyableArns(emulator, 'legacy')[5] as string;
+    emulator.setFaults({ partialCopies: { [victim]: 2 } });
+    const result = await runner.startExecution('MigrateVault', { sourceVaultName: 'legacy' });
+    expect(result.error).toBeUndefined();
+    expect(result.status).toBe('SUCCEEDED');
+    expect((result.output as ReportResult).outcome).toBe('MIGRATED');
+    expect(emulator.stats().injected.partialCopies).toBe(2);
+    const copiesOfVictim = [
+      ...(emulator.backup.vaults.get('legacy-encrypted')?.recoveryPoints.values() ?? []),
+    ]
+      .filter((copy) => {
+        const source = emulator.backup.vaults.get('legacy')?.recoveryPoints.get(victim);
+        return (
+          copy.resourceArn === source?.resourceArn &&
+          copy.creationDate.getTime() === source?.creationDate.getTime()
+        );
+      })
+      .map((copy) => copy.status)
+      .sort();
+    expect(copiesOfVictim).toEqual(['COMPLETED', 'PARTIAL', 'PARTIAL']);
+    expect(jobsPerSource(emulator, 'legacy-encrypted').get(victim)).toBe(3);
+  });
 });
