@@ -2,6 +2,7 @@
  * Issue 15: the copy path on AWS's less kind semantics. Each scenario turns on the emulator setting
  * that plays one of them and runs the real MigrateVault on the local engine.
  */
+import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ReportResult } from '#shared/contracts.ts';
 import { copiesPerSource, type Scenario, scenario } from './harness.ts';
@@ -108,5 +109,58 @@ describe('copies on AWS semantics', () => {
       .sort();
     expect(copiesOfVictim).toEqual(['COMPLETED', 'PARTIAL', 'PARTIAL']);
     expect(jobsPerSource(emulator, 'legacy-encrypted').get(victim)).toBe(3);
+  });
+
+  describe('a new target vault gets the source lock bounds', () => {
+    async function withLockedSource() {
+      current = await scenario({}, { MAX_SWEEPS: '3' });
+      current.emulator.seed({
+        vaults: [
+          {
+            name: 'bounded',
+            encryptionKey: 'none',
+            lock: { minRetentionDays: 7, maxRetentionDays: 100 },
+            recoveryPoints: [
+              ...Array.from({ length: 6 }, () => ({
+                resourceType: 'EFS',
+                lifecycle: { DeleteAfterDays: 35 },
+              })),
+              ...Array.from({ length: 3 }, () => ({
+                resourceType: 'EBS',
+                lifecycle: { DeleteAfterDays: 365 },
+              })),
+            ],
+          },
+        ],
+      });
+      const outside = [...(current.emulator.backup.vaults.get('bounded')?.recoveryPoints.values() ?? [])]
+        .filter((rp) => rp.lifecycle?.DeleteAfterDays === 365)
+        .map((rp) => rp.arn);
+      return { ...current, outside };
+    }
+
+    it('classifies recovery points outside the bounds before any copy: no copy job for them', async () => {
+      const { emulator, runner, outside } = await withLockedSource();
+      const result = await runner.startExecution('MigrateVault', { sourceVaultName: 'bounded' });
+      const jobs = jobsPerSource(emulator, 'bounded-encrypted');
+      expect(outside.map((arn) => jobs.get(arn) ?? 0)).toEqual([0, 0, 0]);
+      expect(result.error).toBeUndefined();
+      expect((result.output as ReportResult).outcome).toBe('MIGRATED');
+      expect(emulator.backup.vaults.get('bounded-encrypted')?.lock?.maxRetentionDays).toBe(100);
+    });
+
+    it('predicts them kept in the dry run', async () => {
+      const { runner, outside } = await withLockedSource();
+      const result = await runner.startExecution('MigrateVault', {
+        sourceVaultName: 'bounded',
+        dryRun: true,
+      });
+      const output = result.output as ReportResult;
+      expect(output.outcome).toBe('DRY_RUN');
+      const rows = readFileSync(output.reportLocation.csv, 'utf8').split('\n');
+      for (const arn of outside) {
+        expect(rows.find((row) => row.includes(arn))).toContain('RETENTION_OUTSIDE_VAULT_LOCK');
+      }
+    });
   });
 });
