@@ -163,4 +163,64 @@ describe('copies on AWS semantics', () => {
       }
     });
   });
+
+  describe('resource types as AWS lists them in 2026', () => {
+    const REGION_ACCOUNT = 'us-east-1:123456789012';
+    async function withTypes() {
+      current = await scenario();
+      current.emulator.seed({
+        vaults: [
+          {
+            name: 'types',
+            encryptionKey: 'none',
+            recoveryPoints: [
+              { resourceType: 'EBS' },
+              { resourceType: 'EKS' },
+              { resourceType: 'AuroraDSQL' },
+              { resourceType: 'DynamoDB', dynamoDbAdvanced: false },
+              {
+                resourceType: 'Redshift',
+                resourceArn: `arn:aws:redshift-serverless:${REGION_ACCOUNT}:namespace/ns-1`,
+              },
+              { resourceType: 'RDS', resourceArn: `arn:aws:rds:${REGION_ACCOUNT}:cluster:multi-az-1` },
+            ],
+          },
+        ],
+      });
+      const byType = (type: string, resource = '') =>
+        [...(current?.emulator.backup.vaults.get('types')?.recoveryPoints.values() ?? [])].find(
+          (rp) => rp.resourceType === type && rp.resourceArn.includes(resource),
+        )?.arn as string;
+      return {
+        ...current,
+        uncopyable: [byType('DynamoDB'), byType('Redshift', 'serverless'), byType('RDS', ':cluster:')],
+        managed: [byType('EKS'), byType('AuroraDSQL')],
+      };
+    }
+
+    it('never starts a copy of DynamoDB without advanced backup, Redshift Serverless or an RDS Multi-AZ DB cluster', async () => {
+      const { emulator, runner, uncopyable, managed } = await withTypes();
+      const result = await runner.startExecution('MigrateVault', { sourceVaultName: 'types' });
+      const jobs = jobsPerSource(emulator, 'types-encrypted');
+      expect(uncopyable.map((arn) => jobs.get(arn) ?? 0)).toEqual([0, 0, 0]);
+      expect(result.error).toBeUndefined();
+      expect((result.output as ReportResult).outcome).toBe('MIGRATED');
+      const rows = readFileSync((result.output as ReportResult).reportLocation.csv, 'utf8').split('\n');
+      for (const arn of uncopyable)
+        expect(rows.find((row) => row.includes(arn))).toContain('COPY_NOT_SUPPORTED');
+      // EKS and Aurora DSQL are fully managed: the copy (read back) and the prediction say the target key.
+      for (const arn of managed) {
+        const row = rows.find((line) => line.includes(arn)) ?? '';
+        expect(row.match(/TARGET_KEY/g)?.length).toBe(2);
+      }
+    });
+
+    it('classifies them in the dry run too', async () => {
+      const { runner, uncopyable } = await withTypes();
+      const result = await runner.startExecution('MigrateVault', { sourceVaultName: 'types', dryRun: true });
+      const rows = readFileSync((result.output as ReportResult).reportLocation.csv, 'utf8').split('\n');
+      for (const arn of uncopyable)
+        expect(rows.find((row) => row.includes(arn))).toContain('COPY_NOT_SUPPORTED');
+    });
+  });
 });
