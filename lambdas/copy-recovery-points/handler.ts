@@ -18,6 +18,7 @@ import { backupClient } from '#shared/clients.ts';
 import { currentTime } from '#shared/clock.ts';
 import { readConfig, required } from '#shared/config.ts';
 import type { CopyEvent, CopyState, InFlightCopy, Migration } from '#shared/contracts.ts';
+import { copyJobOutcome, failedJobReason, isCompleteCopy } from '#shared/copy-outcome.ts';
 import { describeError, isAwsError } from '#shared/errors.ts';
 import { lambdaHandler } from '#shared/handler.ts';
 import {
@@ -134,13 +135,13 @@ class Round {
     const stillRunning: InFlightCopy[] = [];
     for (const copy of this.state.inFlight) {
       const job = byId.get(copy.j) ?? (await this.describeJob(copy.j));
-      const state = job?.State ?? 'FAILED';
-      if (state === 'CREATED' || state === 'RUNNING') {
+      const outcome = job ? copyJobOutcome(job.State) : 'FAILED';
+      if (outcome === 'IN_FLIGHT') {
         stillRunning.push(copy);
         continue;
       }
       this.busyResources.delete(copy.r);
-      if (state === 'COMPLETED') {
+      if (outcome === 'COMPLETED') {
         this.state.counters.completed++;
         const seconds =
           job?.CompletionDate && job.CreationDate
@@ -154,7 +155,7 @@ class Round {
         this.tracked.delete(copy.rp);
         continue;
       }
-      const why = job?.StatusMessage ?? (job ? `copy job ended ${state}` : 'copy job no longer found');
+      const why = job ? failedJobReason(job.State, job.StatusMessage) : 'copy job no longer found';
       this.state.counters.failedAttempts++;
       if (copy.a + 1 < this.maxAttempts) {
         this.state.retries.push({ rp: copy.rp, r: copy.r, a: copy.a + 1, why });
@@ -366,7 +367,7 @@ class Round {
         this.markHandled(handled, arn);
         continue;
       }
-      if (!ambiguous && existing.byKey.has(copyKey(recoveryPoint))) {
+      if (!ambiguous && (existing.byKey.get(copyKey(recoveryPoint)) ?? []).some(isCompleteCopy)) {
         this.markHandled(handled, arn);
         this.state.counters.alreadyCopied++;
         continue;

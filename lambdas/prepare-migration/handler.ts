@@ -191,6 +191,22 @@ export function decideTarget(
   };
 }
 
+/**
+ * The lock bounds a target without bounds of its own will have: create-target-vault puts the
+ * source's Min/MaxRetentionDays on it (planVaultLock) before the first copy, so the copies, the
+ * dry run and verification must already be measured against them.
+ */
+export function lockBoundsCarriedFrom(
+  source: Pick<VaultDescription, 'MinRetentionDays' | 'MaxRetentionDays'>,
+): TargetDecision['lock'] {
+  const { MinRetentionDays: min, MaxRetentionDays: max } = source;
+  if (min === undefined && max === undefined) return undefined;
+  return {
+    ...(min === undefined ? {} : { minRetentionDays: min }),
+    ...(max === undefined ? {} : { maxRetentionDays: max }),
+  };
+}
+
 /** The ARN a vault named `name` has next to `siblingVaultArn` (same partition, Region and account). */
 export function vaultArnNextTo(siblingVaultArn: string, name: string): string {
   const prefix = /^(arn:[^:]+:backup:[^:]*:\d{12}:backup-vault:)/.exec(siblingVaultArn)?.[1];
@@ -278,11 +294,12 @@ async function prepare(event: PrepareMigrationEvent): Promise<Migration> {
     targetExists: target.exists,
     dryRun: input.dryRun,
   });
+  const targetVaultLock = target.lock ?? lockBoundsCarriedFrom(source);
   return {
     ...base,
     ...(target.targetVaultArn === undefined ? {} : { targetVaultArn: target.targetVaultArn }),
     status: 'READY',
-    ...(target.lock === undefined ? {} : { targetVaultLock: target.lock }),
+    ...(targetVaultLock === undefined ? {} : { targetVaultLock }),
   };
 }
 

@@ -90,7 +90,10 @@ export function predictCopyEncryption(
   targetKeyArn: string,
 ): PredictedEncryption {
   const traits = recoveryPointTraits(recoveryPoint);
-  if (traits.fullyManaged) {
+  // A CloudFormation recovery point is the stack's template, which AWS Backup encrypts with the
+  // vault's key (AWS-FACTS "Copy rules"); its nested members are classified as their own types.
+  const template = recoveryPoint.ResourceType === 'CloudFormation';
+  if (traits.fullyManaged || template) {
     return {
       outcome: 'TARGET_KEY',
       keyArn: targetKeyArn,

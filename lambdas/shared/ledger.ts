@@ -13,6 +13,7 @@ import {
   type RecoveryPointByBackupVault,
 } from '@aws-sdk/client-backup';
 import { backupClient } from './clients.ts';
+import { copyJobOutcome, isCompleteCopy } from './copy-outcome.ts';
 import { isAwsError } from './errors.ts';
 
 /** Largest page AWS Backup serves: fewer calls per recovery point. */
@@ -122,9 +123,9 @@ export async function findCopyByJobs(
     ByDestinationVaultArn: targetVaultArn,
     BySourceRecoveryPointArn: sourceRecoveryPointArn,
   });
-  const activeJob = jobs.find((job) => job.State === 'CREATED' || job.State === 'RUNNING');
+  const activeJob = jobs.find((job) => copyJobOutcome(job.State) === 'IN_FLIGHT');
   for (const job of jobs) {
-    if (job.State !== 'COMPLETED' || !job.DestinationRecoveryPointArn) continue;
+    if (copyJobOutcome(job.State) !== 'COMPLETED' || !job.DestinationRecoveryPointArn) continue;
     try {
       const copy = await backupClient().send(
         new DescribeRecoveryPointCommand({
@@ -132,7 +133,7 @@ export async function findCopyByJobs(
           RecoveryPointArn: job.DestinationRecoveryPointArn,
         }),
       );
-      return { copy, activeJob };
+      if (isCompleteCopy(copy)) return { copy, activeJob };
     } catch (error) {
       if (!isAwsError(error, 'ResourceNotFoundException')) throw error;
     }

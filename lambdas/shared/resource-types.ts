@@ -38,6 +38,7 @@
  *   types that can be cold; AWS ignores cold-storage settings for the others.
  */
 import type { RecoveryPointByBackupVault } from '@aws-sdk/client-backup';
+import facts from '../../aws-facts/resource-types.json' with { type: 'json' };
 
 /** Whether StartCopyJob accepts recovery points of a type. */
 export type CopySupport = 'SUPPORTED' | 'NOT_SUPPORTED' | 'UNCONFIRMED';
@@ -65,8 +66,43 @@ export interface ResourceTypeInfo {
   readonly note?: string;
 }
 
-function row(info: ResourceTypeInfo): ResourceTypeInfo {
-  return Object.freeze(info);
+/** A row of the shared table `aws-facts/resource-types.json` (read by the emulator too). */
+interface ResourceTypeFacts {
+  readonly resourceType: string;
+  readonly fullyManaged: boolean;
+  readonly copy: CopySupport;
+}
+
+/** Recovery points of a documented type that StartCopyJob cannot copy at all, matched by every field given. */
+export interface NotCopyableVariant {
+  readonly name: string;
+  readonly resourceType?: string;
+  /** Service of the recovery point ARN (`dynamodb` for a DynamoDB backup without advanced backup). */
+  readonly recoveryPointArnService?: string;
+  readonly resourceArnService?: string;
+  /** First word of the resource ARN's resource part (`cluster` in `arn:aws:rds:...:cluster:name`). */
+  readonly resourceArnResource?: string;
+  readonly note: string;
+}
+
+const FACTS: ReadonlyMap<string, ResourceTypeFacts> = new Map(
+  (facts.resourceTypes as ResourceTypeFacts[]).map((row) => [row.resourceType, row]),
+);
+
+/** The not-copyable variants of the shared table. */
+export const NOT_COPYABLE: readonly NotCopyableVariant[] = Object.freeze(
+  facts.notCopyable as NotCopyableVariant[],
+);
+
+type LocalRow = Omit<ResourceTypeInfo, 'fullyManaged' | 'copySupport'>;
+
+/** A row: what the shared table says (full management, copy support) plus what only the classifier needs. */
+function row(local: LocalRow): ResourceTypeInfo {
+  const shared = FACTS.get(local.resourceType);
+  if (shared === undefined) {
+    throw new Error(`Resource type ${local.resourceType} is missing from aws-facts/resource-types.json`);
+  }
+  return Object.freeze({ ...local, fullyManaged: shared.fullyManaged, copySupport: shared.copy });
 }
 
 /** The resource types AWS Backup documents, keyed by their `ResourceType` string. */
@@ -74,33 +110,34 @@ export const RESOURCE_TYPES: Readonly<Record<string, ResourceTypeInfo>> = Object
   Aurora: row({
     resourceType: 'Aurora',
     displayName: 'Amazon Aurora',
-    fullyManaged: false,
-    copySupport: 'SUPPORTED',
     coldStorage: false,
     unencryptedCopyDocumented: true,
+  }),
+  AuroraDSQL: row({
+    resourceType: 'AuroraDSQL',
+    displayName: 'Amazon Aurora DSQL',
+    coldStorage: false,
+    unencryptedCopyDocumented: false,
+    note: 'The ResourceType string of Aurora DSQL is not in the SDK docs (UNCONFIRMED); its recovery points are arn:aws:backup:... and fully managed.',
   }),
   CloudFormation: row({
     resourceType: 'CloudFormation',
     displayName: 'AWS CloudFormation',
-    fullyManaged: true,
-    copySupport: 'SUPPORTED',
     coldStorage: false,
     unencryptedCopyDocumented: false,
-    note: 'Composite: the stack recovery point is the parent, nested resources are children copied with it.',
+    note:
+      'Composite, not fully managed: the stack template (the parent) is encrypted with the vault key; ' +
+      'its nested recovery points are children copied with it, each encrypted as its own type.',
   }),
   DocumentDB: row({
     resourceType: 'DocumentDB',
     displayName: 'Amazon DocumentDB',
-    fullyManaged: false,
-    copySupport: 'SUPPORTED',
     coldStorage: false,
     unencryptedCopyDocumented: true,
   }),
   DynamoDB: row({
     resourceType: 'DynamoDB',
     displayName: 'Amazon DynamoDB',
-    fullyManaged: true,
-    copySupport: 'SUPPORTED',
     coldStorage: true,
     unencryptedCopyDocumented: false,
     note:
@@ -110,8 +147,6 @@ export const RESOURCE_TYPES: Readonly<Record<string, ResourceTypeInfo>> = Object
   EBS: row({
     resourceType: 'EBS',
     displayName: 'Amazon EBS',
-    fullyManaged: false,
-    copySupport: 'SUPPORTED',
     coldStorage: true,
     unencryptedCopyDocumented: false,
     note: 'A copy to a vault with another key is a full, not incremental, snapshot copy.',
@@ -119,8 +154,6 @@ export const RESOURCE_TYPES: Readonly<Record<string, ResourceTypeInfo>> = Object
   EC2: row({
     resourceType: 'EC2',
     displayName: 'Amazon EC2 (AMI)',
-    fullyManaged: false,
-    copySupport: 'SUPPORTED',
     coldStorage: false,
     unencryptedCopyDocumented: false,
     note: 'AMIs with an AWS Marketplace product code cannot be copied to another account.',
@@ -128,16 +161,12 @@ export const RESOURCE_TYPES: Readonly<Record<string, ResourceTypeInfo>> = Object
   EFS: row({
     resourceType: 'EFS',
     displayName: 'Amazon EFS',
-    fullyManaged: true,
-    copySupport: 'SUPPORTED',
     coldStorage: true,
     unencryptedCopyDocumented: false,
   }),
   EKS: row({
     resourceType: 'EKS',
     displayName: 'Amazon EKS',
-    fullyManaged: true,
-    copySupport: 'UNCONFIRMED',
     coldStorage: false,
     unencryptedCopyDocumented: false,
     note: 'Composite recovery point (cluster state + persistent volumes); copy support not confirmed.',
@@ -145,8 +174,6 @@ export const RESOURCE_TYPES: Readonly<Record<string, ResourceTypeInfo>> = Object
   FSx: row({
     resourceType: 'FSx',
     displayName: 'Amazon FSx',
-    fullyManaged: false,
-    copySupport: 'SUPPORTED',
     coldStorage: false,
     unencryptedCopyDocumented: false,
     note: 'FSx for NetApp ONTAP volume backups: copy support UNCONFIRMED (see recoveryPointTraits).',
@@ -154,49 +181,37 @@ export const RESOURCE_TYPES: Readonly<Record<string, ResourceTypeInfo>> = Object
   Neptune: row({
     resourceType: 'Neptune',
     displayName: 'Amazon Neptune',
-    fullyManaged: false,
-    copySupport: 'SUPPORTED',
     coldStorage: false,
     unencryptedCopyDocumented: true,
   }),
   RDS: row({
     resourceType: 'RDS',
     displayName: 'Amazon RDS',
-    fullyManaged: false,
-    copySupport: 'SUPPORTED',
     coldStorage: false,
     unencryptedCopyDocumented: false,
-    note: 'Copying a Multi-AZ DB cluster snapshot is not supported (AWS fails that copy job).',
+    note: 'Multi-AZ DB cluster snapshots cannot be copied (see NOT_COPYABLE).',
   }),
   Redshift: row({
     resourceType: 'Redshift',
     displayName: 'Amazon Redshift',
-    fullyManaged: false,
-    copySupport: 'UNCONFIRMED',
     coldStorage: false,
     unencryptedCopyDocumented: false,
   }),
   S3: row({
     resourceType: 'S3',
     displayName: 'Amazon S3',
-    fullyManaged: true,
-    copySupport: 'SUPPORTED',
     coldStorage: false,
     unencryptedCopyDocumented: false,
   }),
   'SAP HANA on Amazon EC2': row({
     resourceType: 'SAP HANA on Amazon EC2',
     displayName: 'SAP HANA on Amazon EC2',
-    fullyManaged: true,
-    copySupport: 'UNCONFIRMED',
     coldStorage: true,
     unencryptedCopyDocumented: false,
   }),
   'Storage Gateway': row({
     resourceType: 'Storage Gateway',
     displayName: 'AWS Storage Gateway',
-    fullyManaged: false,
-    copySupport: 'SUPPORTED',
     coldStorage: false,
     unencryptedCopyDocumented: false,
     note:
@@ -206,16 +221,12 @@ export const RESOURCE_TYPES: Readonly<Record<string, ResourceTypeInfo>> = Object
   Timestream: row({
     resourceType: 'Timestream',
     displayName: 'Amazon Timestream',
-    fullyManaged: true,
-    copySupport: 'SUPPORTED',
     coldStorage: true,
     unencryptedCopyDocumented: false,
   }),
   VirtualMachine: row({
     resourceType: 'VirtualMachine',
     displayName: 'VMware virtual machine',
-    fullyManaged: true,
-    copySupport: 'SUPPORTED',
     coldStorage: true,
     unencryptedCopyDocumented: false,
   }),
@@ -259,6 +270,26 @@ export function isContinuousRecoveryPointArn(recoveryPointArn: string | undefine
   return recoveryPointArn !== undefined && /:recovery-point:continuous:/.test(recoveryPointArn);
 }
 
+/** The first word of an ARN's resource part: `cluster` in `arn:aws:rds:r:a:cluster:name`. */
+function arnResourceWord(arn: string | undefined): string | undefined {
+  const resource = arn?.split(':').slice(5).join(':');
+  return resource ? resource.split(/[:/]/)[0] : undefined;
+}
+
+/** The shared table's not-copyable variant this recovery point is, if any. */
+export function notCopyableVariant(recoveryPoint: TraitsInput): NotCopyableVariant | undefined {
+  return NOT_COPYABLE.find(
+    (variant) =>
+      (variant.resourceType === undefined || variant.resourceType === recoveryPoint.ResourceType) &&
+      (variant.recoveryPointArnService === undefined ||
+        variant.recoveryPointArnService === arnService(recoveryPoint.RecoveryPointArn)) &&
+      (variant.resourceArnService === undefined ||
+        variant.resourceArnService === arnService(recoveryPoint.ResourceArn)) &&
+      (variant.resourceArnResource === undefined ||
+        variant.resourceArnResource === arnResourceWord(recoveryPoint.ResourceArn)),
+  );
+}
+
 /** What applies to one recovery point, once its ARN has been taken into account. */
 export interface RecoveryPointTraits {
   /** Undefined for a resource type missing from {@link RESOURCE_TYPES}. */
@@ -283,6 +314,18 @@ export function recoveryPointTraits(recoveryPoint: TraitsInput): RecoveryPointTr
   const info = resourceTypeInfo(recoveryPoint.ResourceType);
   const managedByBackup = isBackupServiceArn(recoveryPoint.RecoveryPointArn);
 
+  const notCopyable = notCopyableVariant(recoveryPoint);
+  if (notCopyable !== undefined) {
+    return {
+      info,
+      // A DynamoDB backup without advanced backup keeps the table's key: not managed by AWS Backup.
+      fullyManaged: (info?.fullyManaged ?? true) && managedByBackup,
+      copySupport: 'NOT_SUPPORTED',
+      coldStorage: false,
+      unencryptedCopyDocumented: false,
+      note: notCopyable.note,
+    };
+  }
   if (info === undefined) {
     return {
       info,
@@ -294,27 +337,6 @@ export function recoveryPointTraits(recoveryPoint: TraitsInput): RecoveryPointTr
         `Resource type ${recoveryPoint.ResourceType ?? '(none)'} is not in the migrator's table: ` +
         `encryption predicted from the recovery point ARN, copy support unconfirmed.`,
     };
-  }
-
-  if (info.resourceType === 'DynamoDB') {
-    return managedByBackup
-      ? {
-          info,
-          fullyManaged: true,
-          copySupport: 'SUPPORTED',
-          coldStorage: true,
-          unencryptedCopyDocumented: false,
-        }
-      : {
-          info,
-          fullyManaged: false,
-          copySupport: 'NOT_SUPPORTED',
-          coldStorage: false,
-          unencryptedCopyDocumented: false,
-          note:
-            'DynamoDB backup taken without advanced DynamoDB backup: AWS Backup cannot copy it; ' +
-            'enable advanced DynamoDB backup so that new backups can be copied.',
-        };
   }
 
   if (info.resourceType === 'FSx' && /:volume\//.test(recoveryPoint.ResourceArn ?? '')) {

@@ -6,10 +6,11 @@
  * the state machine loops until `done`.
  */
 import { z } from 'zod';
-import { classifyRecoveryPoint, isFinishedStatus } from '#shared/classify.ts';
+import { classifyRecoveryPoint } from '#shared/classify.ts';
 import { currentTime } from '#shared/clock.ts';
 import { readConfig } from '#shared/config.ts';
 import type { EncryptionTally, Migration, VerificationEvent, VerificationState } from '#shared/contracts.ts';
+import { isCompleteCopy } from '#shared/copy-outcome.ts';
 import { describeActualEncryption } from '#shared/encryption.ts';
 import { lambdaHandler } from '#shared/handler.ts';
 import {
@@ -65,7 +66,7 @@ export function judgeCopy(
 ):
   | { verified: false; newSinceStart: boolean; why: string }
   | { verified: true; duplicate: boolean; encryption: keyof EncryptionTally; retentionShortened: boolean } {
-  const finished = copies.filter((copy) => isFinishedStatus(copy.Status));
+  const finished = copies.filter(isCompleteCopy);
   if (finished.length === 0) {
     const created = source.CreationDate?.getTime() ?? 0;
     return {
@@ -124,7 +125,7 @@ export async function verifyMigration(
       let copies = found.byKey.get(key) ?? [];
       // A copy the listing does not show (yet: AWS lists a completed copy with a lag) is looked up
       // through its copy jobs and read back before it counts as missing.
-      const listed = copies.some((copy) => isFinishedStatus(copy.Status));
+      const listed = copies.some(isCompleteCopy);
       if (!found.complete || (keyCounts.get(key) ?? 0) > 1 || !listed) {
         const byJobs = await findCopyByJobs(
           recoveryPoint.RecoveryPointArn ?? '',

@@ -18,6 +18,7 @@ import {
   type BackupRule,
   type CopyJob,
   type Lifecycle,
+  NOT_COPYABLE,
   RESOURCE_TYPES,
   type RecoveryPoint,
   type StorageClass,
@@ -189,6 +190,14 @@ export class BackupService {
     if (failure) {
       job.state = 'FAILED';
       job.statusMessage = failure;
+    } else if (this.endsPartial(job)) {
+      job.state = 'PARTIAL';
+      job.statusMessage = 'Copy job partially completed: some nested recovery points were not copied';
+      this.materializeCopy(job, atMs);
+      const copy = job.destinationRecoveryPointArn
+        ? this.vaultByArn(job.destinationVaultArn)?.recoveryPoints.get(job.destinationRecoveryPointArn)
+        : undefined;
+      if (copy) copy.status = 'PARTIAL';
     } else {
       job.state = 'COMPLETED';
       this.materializeCopy(job, atMs);
@@ -290,6 +299,17 @@ export class BackupService {
         this.materializeCopy(childJob, atMs, copy.arn);
       }
     }
+  }
+
+  // ---------------------------------------------------------------- PARTIAL copies (issue 15)
+
+  /** Whether this job ends PARTIAL (fault `partialCopies`): counts down per source recovery point. */
+  private endsPartial(job: CopyJob): boolean {
+    const planned = this.faults.partialCopies.get(job.sourceRecoveryPointArn) ?? 0;
+    if (planned <= 0) return false;
+    this.faults.partialCopies.set(job.sourceRecoveryPointArn, planned - 1);
+    this.faults.injected.partialCopies++;
+    return true;
   }
 
   // ---------------------------------------------------------------- listing lag (issue 15)
@@ -841,10 +861,9 @@ export class BackupService {
     if (this.storageClassOf(recoveryPoint) !== 'WARM') {
       throw invalidRequest('Recovery points in cold storage or the archive tier cannot be copied');
     }
-    // DynamoDB backups taken without advanced backup (ARN of service dynamodb) have no copy support.
-    const plainDynamoDb =
-      recoveryPoint.resourceType === 'DynamoDB' && recoveryPoint.arn.startsWith('arn:aws:dynamodb:');
-    if (plainDynamoDb || this.settings.copyUnsupportedTypes.has(recoveryPoint.resourceType)) {
+    const notCopyable = notCopyableAs(recoveryPoint);
+    if (notCopyable) throw invalidRequest(`Copy is not supported for ${notCopyable} recovery points`);
+    if (this.settings.copyUnsupportedTypes.has(recoveryPoint.resourceType)) {
       throw invalidRequest(`Copy is not supported for resource type ${recoveryPoint.resourceType}`);
     }
     const job: CopyJob = {
@@ -1112,6 +1131,29 @@ export class BackupService {
     const summary = this.planSummary(plan);
     return { ...summary, DeletionDate: plan.deletionDate };
   }
+}
+
+/** `arn:partition:service:...` -> service, and the first word of the resource part. */
+function arnParts(arn: string): { service?: string; resource?: string } {
+  const parts = arn.split(':');
+  return { service: parts[2], resource: parts.slice(5).join(':').split(/[:/]/)[0] };
+}
+
+/**
+ * The name of the not-copyable variant (DynamoDB without advanced backup, Redshift Serverless, RDS
+ * Multi-AZ DB clusters: no cross-Region/cross-account copy support, so no copy at all) a recovery
+ * point is, if any.
+ */
+export function notCopyableAs(recoveryPoint: RecoveryPoint): string | undefined {
+  const point = arnParts(recoveryPoint.arn);
+  const resource = arnParts(recoveryPoint.resourceArn);
+  return NOT_COPYABLE.find(
+    (variant) =>
+      (variant.resourceType === undefined || variant.resourceType === recoveryPoint.resourceType) &&
+      (variant.recoveryPointArnService === undefined || variant.recoveryPointArnService === point.service) &&
+      (variant.resourceArnService === undefined || variant.resourceArnService === resource.service) &&
+      (variant.resourceArnResource === undefined || variant.resourceArnResource === resource.resource),
+  )?.name;
 }
 
 /** Lifecycle a copy ends up with: the one asked for, or the source's when none (or DeleteAfterDays -1). */

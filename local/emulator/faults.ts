@@ -23,6 +23,11 @@ export interface Faults {
   busyRecoveryPoints: Map<string, number>;
   /** Recovery points whose deletion stays DELETING for good (AWS: checked again after 2-3 days). */
   stuckDeletions: Set<string>;
+  /**
+   * Copies that end PARTIAL (issue 15), per source recovery point ARN: how many of its next copy
+   * jobs end PARTIAL, leaving a copy with Status PARTIAL in the target (nested members missing).
+   */
+  partialCopies: Map<string, number>;
   random: SeededRandom;
   /** How many faults of each kind were injected, for soak reports. */
   injected: {
@@ -30,6 +35,7 @@ export interface Faults {
     copyFailures: number;
     limitExceeded: number;
     vaultDeleteConsistency: number;
+    partialCopies: number;
   };
 }
 
@@ -44,6 +50,7 @@ export interface FaultSettings {
   accessDenied?: Array<{ operation: string; vaultName?: string }>;
   busyRecoveryPoints?: Record<string, number>;
   stuckDeletions?: string[];
+  partialCopies?: Record<string, number>;
 }
 
 export function createFaults(seed: number): Faults {
@@ -57,8 +64,15 @@ export function createFaults(seed: number): Faults {
     accessDenied: [],
     busyRecoveryPoints: new Map(),
     stuckDeletions: new Set(),
+    partialCopies: new Map(),
     random: new SeededRandom(seed ^ 0x5eed),
-    injected: { throttles: 0, copyFailures: 0, limitExceeded: 0, vaultDeleteConsistency: 0 },
+    injected: {
+      throttles: 0,
+      copyFailures: 0,
+      limitExceeded: 0,
+      vaultDeleteConsistency: 0,
+      partialCopies: 0,
+    },
   };
 }
 
@@ -79,6 +93,8 @@ export function applyFaults(faults: Faults, settings: FaultSettings): void {
   for (const [arn, count] of Object.entries(settings.busyRecoveryPoints ?? {}))
     faults.busyRecoveryPoints.set(arn, count);
   for (const arn of settings.stuckDeletions ?? []) faults.stuckDeletions.add(arn);
+  for (const [arn, count] of Object.entries(settings.partialCopies ?? {}))
+    faults.partialCopies.set(arn, count);
 }
 
 /** Whether a call is answered 403 by the `accessDenied` fault. */

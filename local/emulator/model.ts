@@ -1,3 +1,5 @@
+import facts from '../../aws-facts/resource-types.json' with { type: 'json' };
+
 /** The emulator's state: what AWS Backup and KMS would hold for one account in one Region. */
 
 export interface Lifecycle {
@@ -176,7 +178,7 @@ export interface KmsKey {
   multiRegion: boolean;
 }
 
-/** How each resource type behaves in AWS Backup (seed table and AWS-FACTS). */
+/** How each resource type behaves in AWS Backup (AWS-FACTS "Copy rules"). */
 export interface ResourceTypeTraits {
   /** AWS Backup manages the backup itself: the copy is encrypted with the destination vault's key. */
   fullyManaged: boolean;
@@ -192,24 +194,51 @@ export interface ResourceTypeTraits {
     | 'backup';
 }
 
-export const RESOURCE_TYPES: Readonly<Record<string, ResourceTypeTraits>> = {
-  S3: { fullyManaged: true, arnKind: 'backup' },
-  VirtualMachine: { fullyManaged: true, arnKind: 'backup' },
-  EFS: { fullyManaged: true, arnKind: 'backup' },
-  DynamoDB: { fullyManaged: false, arnKind: 'dynamodb' },
-  Timestream: { fullyManaged: true, arnKind: 'backup' },
-  CloudFormation: { fullyManaged: true, arnKind: 'backup' },
-  'SAP HANA on Amazon EC2': { fullyManaged: true, arnKind: 'backup' },
-  EBS: { fullyManaged: false, arnKind: 'ebs-snapshot' },
-  EC2: { fullyManaged: false, arnKind: 'ami' },
-  RDS: { fullyManaged: false, arnKind: 'rds-snapshot' },
-  Aurora: { fullyManaged: false, arnKind: 'rds-cluster-snapshot' },
-  DocumentDB: { fullyManaged: false, arnKind: 'rds-cluster-snapshot' },
-  Neptune: { fullyManaged: false, arnKind: 'rds-cluster-snapshot' },
-  Redshift: { fullyManaged: false, arnKind: 'redshift' },
-  FSx: { fullyManaged: false, arnKind: 'fsx' },
-  'Storage Gateway': { fullyManaged: false, arnKind: 'ebs-snapshot' },
+/** The emulator's own knowledge per type: the shape of its recovery point ARNs. */
+const ARN_KINDS: Readonly<Record<string, ResourceTypeTraits['arnKind']>> = {
+  S3: 'backup',
+  VirtualMachine: 'backup',
+  EFS: 'backup',
+  DynamoDB: 'dynamodb',
+  Timestream: 'backup',
+  CloudFormation: 'backup',
+  'SAP HANA on Amazon EC2': 'backup',
+  AuroraDSQL: 'backup',
+  EKS: 'backup',
+  EBS: 'ebs-snapshot',
+  EC2: 'ami',
+  RDS: 'rds-snapshot',
+  Aurora: 'rds-cluster-snapshot',
+  DocumentDB: 'rds-cluster-snapshot',
+  Neptune: 'rds-cluster-snapshot',
+  Redshift: 'redshift',
+  FSx: 'fsx',
+  'Storage Gateway': 'ebs-snapshot',
 };
+
+/**
+ * The resource types, named by the shared table `aws-facts/resource-types.json` (the classifier
+ * reads it too; the emulator never imports lambdas/). DynamoDB counts as fully managed only with
+ * advanced backup, which the seed decides per recovery point.
+ */
+export const RESOURCE_TYPES: Readonly<Record<string, ResourceTypeTraits>> = Object.fromEntries(
+  facts.resourceTypes.map((row) => {
+    const arnKind = ARN_KINDS[row.resourceType];
+    if (arnKind === undefined) throw new Error(`The emulator has no ARN shape for ${row.resourceType}`);
+    return [row.resourceType, { fullyManaged: row.fullyManaged && arnKind === 'backup', arnKind }];
+  }),
+);
+
+/** Recovery points StartCopyJob refuses whatever the settings (shared table `notCopyable`), matched by every field given. */
+export interface NotCopyable {
+  name: string;
+  resourceType?: string;
+  recoveryPointArnService?: string;
+  resourceArnService?: string;
+  resourceArnResource?: string;
+}
+
+export const NOT_COPYABLE: readonly NotCopyable[] = facts.notCopyable;
 
 /** Resource types the emulator refuses to copy by default (no cross-Region/cross-account copy support). */
 export const DEFAULT_COPY_UNSUPPORTED_TYPES: readonly string[] = ['SAP HANA on Amazon EC2'];

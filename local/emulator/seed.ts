@@ -45,6 +45,8 @@ export interface RecoveryPointSeed {
   compositeMembers?: number;
   backupPlanId?: string;
   arn?: string;
+  /** The backed-up resource's ARN (default: one of the type's usual shape), e.g. a Redshift Serverless namespace. */
+  resourceArn?: string;
 }
 
 /** Many recovery points with a type mix, grouped `perResource` to a resource. */
@@ -168,8 +170,11 @@ export class Seeder {
     const traits = RESOURCE_TYPES[seed.resourceType];
     if (!traits) throw invalidParameter(`Unknown resource type ${seed.resourceType}`);
     const { region, accountId } = this.backup.settings;
+    // Held by AWS Backup itself (ARN of service backup): encrypted with the vault's key. CloudFormation
+    // templates are, without the type being fully managed (its members follow their own types).
     const managed =
-      traits.fullyManaged || (seed.resourceType === 'DynamoDB' && (seed.dynamoDbAdvanced ?? true) === true);
+      traits.arnKind === 'backup' ||
+      (seed.resourceType === 'DynamoDB' && (seed.dynamoDbAdvanced ?? true) === true);
     const resourceId =
       seed.resourceId ?? `${seed.resourceType.toLowerCase().replace(/\s+/g, '-')}-${++this.resourceCounter}`;
     const created = new Date(this.clock.nowMs() - (seed.createdDaysAgo ?? 1) * DAY_MS);
@@ -189,7 +194,7 @@ export class Seeder {
           continuous: seed.continuous,
         }),
       vaultName,
-      resourceArn: resourceArnFor(seed.resourceType, resourceId, region, accountId),
+      resourceArn: seed.resourceArn ?? resourceArnFor(seed.resourceType, resourceId, region, accountId),
       resourceType: seed.resourceType,
       resourceName: resourceId,
       creationDate: created,
@@ -212,7 +217,13 @@ export class Seeder {
     for (let index = 0; index < (seed.compositeMembers ?? 0); index++) {
       this.addRecoveryPoint(
         vaultName,
-        { ...seed, compositeMembers: 0, resourceId: `${resourceId}-member-${index}`, arn: undefined },
+        {
+          ...seed,
+          compositeMembers: 0,
+          resourceId: `${resourceId}-member-${index}`,
+          arn: undefined,
+          resourceArn: undefined,
+        },
         recoveryPoint.arn,
       );
     }
@@ -310,6 +321,10 @@ export function resourceArnFor(type: string, id: string, region: string, account
       return `arn:aws:timestream:${region}:${accountId}:database/db/table/${id}`;
     case 'CloudFormation':
       return `arn:aws:cloudformation:${region}:${accountId}:stack/${id}/${id}`;
+    case 'EKS':
+      return `arn:aws:eks:${region}:${accountId}:cluster/${id}`;
+    case 'AuroraDSQL':
+      return `arn:aws:dsql:${region}:${accountId}:cluster/${id}`;
     default:
       return `arn:aws:ssm-sap:${region}:${accountId}:HANA/${id}`;
   }

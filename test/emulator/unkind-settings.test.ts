@@ -72,3 +72,33 @@ describe('listing lag (listingLagMs)', () => {
     expect(await listed(f, 'dest')).toEqual([job?.DestinationRecoveryPointArn]);
   });
 });
+
+describe('PARTIAL copies (fault partialCopies)', () => {
+  it('ends the next N copy jobs of a recovery point PARTIAL, each leaving a PARTIAL copy, then completes', async () => {
+    const f = await setup([{ resourceType: 'EFS' }]);
+    const [source] = await listed(f, 'src');
+    f.emulator.setFaults({ partialCopies: { [source ?? '']: 1 } });
+    const states: string[] = [];
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const started = await f.backup.send(
+        new StartCopyJobCommand({
+          RecoveryPointArn: source,
+          SourceBackupVaultName: 'src',
+          DestinationBackupVaultArn: DEST_ARN,
+          IamRoleArn: BACKUP_ROLE,
+        }),
+      );
+      f.emulator.runUntilIdle();
+      const job = f.emulator.backup.copyJobs.get(started.CopyJobId ?? '');
+      const copy = await f.backup.send(
+        new DescribeRecoveryPointCommand({
+          BackupVaultName: 'dest',
+          RecoveryPointArn: job?.destinationRecoveryPointArn,
+        }),
+      );
+      states.push(`${job?.state}/${copy.Status}`);
+    }
+    expect(states).toEqual(['PARTIAL/PARTIAL', 'COMPLETED/COMPLETED']);
+    expect(f.emulator.stats().injected.partialCopies).toBe(1);
+  });
+});

@@ -2,6 +2,7 @@
  * Issue 15: the copy path on AWS's less kind semantics. Each scenario turns on the emulator setting
  * that plays one of them and runs the real MigrateVault on the local engine.
  */
+import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ReportResult } from '#shared/contracts.ts';
 import { copiesPerSource, type Scenario, scenario } from './harness.ts';
@@ -83,5 +84,143 @@ describe('copies on AWS semantics', () => {
     expect((result.output as ReportResult).outcome).toBe('MIGRATED');
     const copies = copiesPerSource(emulator, 'legacy', 'legacy-encrypted');
     for (const arn of copyableArns(emulator, 'legacy')) expect(copies.get(arn)).toBe(1);
+  });
+
+  it('retries a recovery point whose copies end PARTIAL in a later sweep, not counting the partial copy as done', async () => {
+    const { emulator, runner } = await withVault({}, { MAX_COPY_ATTEMPTS: '2' });
+    const victim = copyableArns(emulator, 'legacy')[5] as string;
+    emulator.setFaults({ partialCopies: { [victim]: 2 } });
+    const result = await runner.startExecution('MigrateVault', { sourceVaultName: 'legacy' });
+    expect(result.error).toBeUndefined();
+    expect(result.status).toBe('SUCCEEDED');
+    expect((result.output as ReportResult).outcome).toBe('MIGRATED');
+    expect(emulator.stats().injected.partialCopies).toBe(2);
+    const copiesOfVictim = [
+      ...(emulator.backup.vaults.get('legacy-encrypted')?.recoveryPoints.values() ?? []),
+    ]
+      .filter((copy) => {
+        const source = emulator.backup.vaults.get('legacy')?.recoveryPoints.get(victim);
+        return (
+          copy.resourceArn === source?.resourceArn &&
+          copy.creationDate.getTime() === source?.creationDate.getTime()
+        );
+      })
+      .map((copy) => copy.status)
+      .sort();
+    expect(copiesOfVictim).toEqual(['COMPLETED', 'PARTIAL', 'PARTIAL']);
+    expect(jobsPerSource(emulator, 'legacy-encrypted').get(victim)).toBe(3);
+  });
+
+  describe('a new target vault gets the source lock bounds', () => {
+    async function withLockedSource() {
+      current = await scenario({}, { MAX_SWEEPS: '3' });
+      current.emulator.seed({
+        vaults: [
+          {
+            name: 'bounded',
+            encryptionKey: 'none',
+            lock: { minRetentionDays: 7, maxRetentionDays: 100 },
+            recoveryPoints: [
+              ...Array.from({ length: 6 }, () => ({
+                resourceType: 'EFS',
+                lifecycle: { DeleteAfterDays: 35 },
+              })),
+              ...Array.from({ length: 3 }, () => ({
+                resourceType: 'EBS',
+                lifecycle: { DeleteAfterDays: 365 },
+              })),
+            ],
+          },
+        ],
+      });
+      const outside = [...(current.emulator.backup.vaults.get('bounded')?.recoveryPoints.values() ?? [])]
+        .filter((rp) => rp.lifecycle?.DeleteAfterDays === 365)
+        .map((rp) => rp.arn);
+      return { ...current, outside };
+    }
+
+    it('classifies recovery points outside the bounds before any copy: no copy job for them', async () => {
+      const { emulator, runner, outside } = await withLockedSource();
+      const result = await runner.startExecution('MigrateVault', { sourceVaultName: 'bounded' });
+      const jobs = jobsPerSource(emulator, 'bounded-encrypted');
+      expect(outside.map((arn) => jobs.get(arn) ?? 0)).toEqual([0, 0, 0]);
+      expect(result.error).toBeUndefined();
+      expect((result.output as ReportResult).outcome).toBe('MIGRATED');
+      expect(emulator.backup.vaults.get('bounded-encrypted')?.lock?.maxRetentionDays).toBe(100);
+    });
+
+    it('predicts them kept in the dry run', async () => {
+      const { runner, outside } = await withLockedSource();
+      const result = await runner.startExecution('MigrateVault', {
+        sourceVaultName: 'bounded',
+        dryRun: true,
+      });
+      const output = result.output as ReportResult;
+      expect(output.outcome).toBe('DRY_RUN');
+      const rows = readFileSync(output.reportLocation.csv, 'utf8').split('\n');
+      for (const arn of outside) {
+        expect(rows.find((row) => row.includes(arn))).toContain('RETENTION_OUTSIDE_VAULT_LOCK');
+      }
+    });
+  });
+
+  describe('resource types as AWS lists them in 2026', () => {
+    const REGION_ACCOUNT = 'us-east-1:123456789012';
+    async function withTypes() {
+      current = await scenario();
+      current.emulator.seed({
+        vaults: [
+          {
+            name: 'types',
+            encryptionKey: 'none',
+            recoveryPoints: [
+              { resourceType: 'EBS' },
+              { resourceType: 'EKS' },
+              { resourceType: 'AuroraDSQL' },
+              { resourceType: 'DynamoDB', dynamoDbAdvanced: false },
+              {
+                resourceType: 'Redshift',
+                resourceArn: `arn:aws:redshift-serverless:${REGION_ACCOUNT}:namespace/ns-1`,
+              },
+              { resourceType: 'RDS', resourceArn: `arn:aws:rds:${REGION_ACCOUNT}:cluster:multi-az-1` },
+            ],
+          },
+        ],
+      });
+      const byType = (type: string, resource = '') =>
+        [...(current?.emulator.backup.vaults.get('types')?.recoveryPoints.values() ?? [])].find(
+          (rp) => rp.resourceType === type && rp.resourceArn.includes(resource),
+        )?.arn as string;
+      return {
+        ...current,
+        uncopyable: [byType('DynamoDB'), byType('Redshift', 'serverless'), byType('RDS', ':cluster:')],
+        managed: [byType('EKS'), byType('AuroraDSQL')],
+      };
+    }
+
+    it('never starts a copy of DynamoDB without advanced backup, Redshift Serverless or an RDS Multi-AZ DB cluster', async () => {
+      const { emulator, runner, uncopyable, managed } = await withTypes();
+      const result = await runner.startExecution('MigrateVault', { sourceVaultName: 'types' });
+      const jobs = jobsPerSource(emulator, 'types-encrypted');
+      expect(uncopyable.map((arn) => jobs.get(arn) ?? 0)).toEqual([0, 0, 0]);
+      expect(result.error).toBeUndefined();
+      expect((result.output as ReportResult).outcome).toBe('MIGRATED');
+      const rows = readFileSync((result.output as ReportResult).reportLocation.csv, 'utf8').split('\n');
+      for (const arn of uncopyable)
+        expect(rows.find((row) => row.includes(arn))).toContain('COPY_NOT_SUPPORTED');
+      // EKS and Aurora DSQL are fully managed: the copy (read back) and the prediction say the target key.
+      for (const arn of managed) {
+        const row = rows.find((line) => line.includes(arn)) ?? '';
+        expect(row.match(/TARGET_KEY/g)?.length).toBe(2);
+      }
+    });
+
+    it('classifies them in the dry run too', async () => {
+      const { runner, uncopyable } = await withTypes();
+      const result = await runner.startExecution('MigrateVault', { sourceVaultName: 'types', dryRun: true });
+      const rows = readFileSync((result.output as ReportResult).reportLocation.csv, 'utf8').split('\n');
+      for (const arn of uncopyable)
+        expect(rows.find((row) => row.includes(arn))).toContain('COPY_NOT_SUPPORTED');
+    });
   });
 });

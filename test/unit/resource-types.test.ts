@@ -4,17 +4,21 @@ import {
   isBackupServiceArn,
   isContinuousRecoveryPointArn,
   KNOWN_RESOURCE_TYPES,
+  NOT_COPYABLE,
+  notCopyableVariant,
   RESOURCE_TYPES,
   recoveryPointTraits,
   resourceTypeInfo,
 } from '#shared/resource-types.ts';
+import facts from '../../aws-facts/resource-types.json' with { type: 'json' };
 import { ARNS, RESOURCE_ARNS, recoveryPoint } from './recovery-points.ts';
 
 describe('resource type table', () => {
-  it('lists exactly the ResourceType strings AWS Backup documents', () => {
+  it('lists exactly the ResourceType strings AWS Backup documents (and Aurora DSQL)', () => {
     expect([...KNOWN_RESOURCE_TYPES].sort()).toEqual(
       [
         'Aurora',
+        'AuroraDSQL',
         'CloudFormation',
         'DocumentDB',
         'DynamoDB',
@@ -41,14 +45,14 @@ describe('resource type table', () => {
     }
   });
 
-  it('marks as fully managed exactly the types the encryption guide says AWS Backup encrypts independently', () => {
+  it('marks as fully managed exactly the types of the 2026 feature-availability page (AWS-FACTS "Copy rules")', () => {
     const fullyManaged = Object.values(RESOURCE_TYPES)
       .filter((info) => info.fullyManaged)
       .map((info) => info.resourceType)
       .sort();
     expect(fullyManaged).toEqual(
       [
-        'CloudFormation',
+        'AuroraDSQL',
         'DynamoDB',
         'EFS',
         'EKS',
@@ -163,5 +167,61 @@ describe('recoveryPointTraits', () => {
 
   it('adds no note to a plain EBS recovery point', () => {
     expect(recoveryPointTraits(recoveryPoint('EBS')).note).toBeUndefined();
+  });
+});
+
+describe('recovery points AWS Backup cannot copy at all (AWS-FACTS "Copy rules")', () => {
+  const region = 'us-east-1';
+  const account = '123456789012';
+  it.each([
+    [
+      'DynamoDB without advanced backup',
+      {
+        ResourceType: 'DynamoDB',
+        RecoveryPointArn: `arn:aws:dynamodb:${region}:${account}:table/t/backup/0169`,
+        ResourceArn: `arn:aws:dynamodb:${region}:${account}:table/t`,
+      },
+    ],
+    [
+      'Redshift Serverless',
+      {
+        ResourceType: 'Redshift',
+        RecoveryPointArn: `arn:aws:redshift:${region}:${account}:snapshot:ns/awsbackup:job-1`,
+        ResourceArn: `arn:aws:redshift-serverless:${region}:${account}:namespace/ns-1`,
+      },
+    ],
+    [
+      'RDS Multi-AZ DB cluster',
+      {
+        ResourceType: 'RDS',
+        RecoveryPointArn: `arn:aws:rds:${region}:${account}:cluster-snapshot:awsbackup:job-1`,
+        ResourceArn: `arn:aws:rds:${region}:${account}:cluster:maz-1`,
+      },
+    ],
+  ])('classifies %s as not copyable', (name, recoveryPoint) => {
+    expect(notCopyableVariant(recoveryPoint)?.name).toBe(name);
+    expect(recoveryPointTraits(recoveryPoint).copySupport).toBe('NOT_SUPPORTED');
+  });
+
+  it('leaves provisioned Redshift, RDS instances and Aurora clusters to StartCopyJob', () => {
+    for (const recoveryPoint of [
+      { ResourceType: 'Redshift', ResourceArn: 'arn:aws:redshift:us-east-1:123456789012:cluster:c1' },
+      { ResourceType: 'RDS', ResourceArn: 'arn:aws:rds:us-east-1:123456789012:db:d1' },
+      { ResourceType: 'Aurora', ResourceArn: 'arn:aws:rds:us-east-1:123456789012:cluster:a1' },
+    ]) {
+      expect(notCopyableVariant(recoveryPoint)).toBeUndefined();
+      expect(recoveryPointTraits(recoveryPoint).copySupport).not.toBe('NOT_SUPPORTED');
+    }
+  });
+
+  it('reads its rows from the shared table the emulator reads too', () => {
+    expect(KNOWN_RESOURCE_TYPES.length).toBe(facts.resourceTypes.length);
+    for (const shared of facts.resourceTypes) {
+      expect(RESOURCE_TYPES[shared.resourceType]?.fullyManaged).toBe(shared.fullyManaged);
+      expect(RESOURCE_TYPES[shared.resourceType]?.copySupport).toBe(shared.copy);
+    }
+    expect(NOT_COPYABLE.map((variant) => variant.name)).toEqual(
+      facts.notCopyable.map((variant) => variant.name),
+    );
   });
 });
