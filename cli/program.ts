@@ -9,6 +9,8 @@ import { reportCommand } from './commands/report.ts';
 import { statusCommand } from './commands/status.ts';
 import { CliError, EXIT, fromAwsError, oneLine, UsageError } from './errors.ts';
 import { type CliIO, processIO } from './io.ts';
+import { buildOutput, renderOutput } from './output/envelope.ts';
+import type { OutputCommand } from './output/schema.ts';
 
 const DESCRIPTION = `Migrate AWS Backup vaults to new vaults encrypted with a customer-managed KMS key, copy by
 verified copy, with the backup-vault-migrator Step Functions workflow: on AWS (the deployed stack)
@@ -56,16 +58,17 @@ function usageOf(command: Command): string {
   return `Usage: vault-migrator ${command.name()} ${command.usage()}\n(vault-migrator ${command.name()} --help lists every option)`;
 }
 
+/** The error as the user reads it: a CliError, an SDK error said plainly, or undefined for a bug. */
+function known(error: unknown): CliError | undefined {
+  return error instanceof CliError ? error : fromAwsError(error, 'AWS');
+}
+
 /** One line for anything thrown; the stack trace only for bugs, and only with VAULT_MIGRATOR_DEBUG. */
 function report(error: unknown, io: CliIO): number {
-  if (error instanceof CliError) {
-    io.stderr.write(`vault-migrator: ${error.name}: ${oneLine(error.message)}\n`);
-    return error.exitStatus;
-  }
-  const known = fromAwsError(error, 'AWS');
-  if (known) {
-    io.stderr.write(`vault-migrator: ${known.name}: ${oneLine(known.message)}\n`);
-    return known.exitStatus;
+  const plain = known(error);
+  if (plain) {
+    io.stderr.write(`vault-migrator: ${plain.name}: ${oneLine(plain.message)}\n`);
+    return plain.exitStatus;
   }
   const { name, message, stack } = error instanceof Error ? error : new Error(String(error));
   if (io.env.VAULT_MIGRATOR_DEBUG) io.stderr.write(`${stack ?? message}\n`);
@@ -86,9 +89,18 @@ export async function run(argv: readonly string[], io: CliIO = processIO()): Pro
       if (error instanceof UsageError) {
         io.stderr.write(`error: ${oneLine(error.message)}\n${usageOf(command)}\n`);
         status = EXIT.USAGE;
-        return;
+      } else {
+        status = report(error, io);
       }
-      status = report(error, io);
+      // --json promised JSON on stdout: the same shape, with the error and nothing else.
+      if ((command.opts() as { json?: boolean }).json) {
+        const plain = known(error);
+        const name = plain?.name ?? (error instanceof Error ? error.name : 'Error');
+        const message = oneLine(plain?.message ?? (error instanceof Error ? error.message : String(error)));
+        io.stdout.write(
+          renderOutput(buildOutput(command.name() as OutputCommand, status, { error: { name, message } })),
+        );
+      }
     }
   };
   const program = build(io, action);

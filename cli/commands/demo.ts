@@ -47,6 +47,7 @@ export function demoCommand(io: CliIO, action: Action): Command {
       if (!options.quiet && !options.json) io.stderr.write(INTRO);
       return runMigration(
         {
+          command: 'demo',
           kind: 'MigrateAllVaults',
           input: { includeAwsManagedKeys: true, deleteSourceVault: true, maxConcurrentVaults: 3 },
           executionName: 'demo',

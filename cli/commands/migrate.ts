@@ -90,6 +90,7 @@ export function migrateCommand(io: CliIO, action: Action): Command {
       checkInput(MigrateVaultInputSchema, input);
       return runMigration(
         {
+          command: 'migrate',
           kind: 'MigrateVault',
           input,
           executionName: options.name ?? defaultExecutionName(options.vault),
@@ -147,6 +148,7 @@ export function migrateAllCommand(io: CliIO, action: Action): Command {
       checkInput(MigrateAllVaultsInputSchema, input);
       return runMigration(
         {
+          command: 'migrate-all',
           kind: 'MigrateAllVaults',
           input,
           executionName: options.name ?? defaultExecutionName('all-vaults'),

@@ -14,6 +14,7 @@ import { EXIT, type ExitStatus } from '../errors.ts';
 import { type CliIO, paint, useColour } from '../io.ts';
 import { executionFolder, localReports } from '../local/records.ts';
 import { openLocalSession } from '../local/session.ts';
+import { buildOutput, renderOutput } from '../output/envelope.ts';
 import { formatDuration, ProgressBoard } from '../progress/board.ts';
 import { ProgressTracker } from '../progress/tracker.ts';
 import { collectSummary, type ExecutionView } from '../report/collect.ts';
@@ -25,6 +26,8 @@ import { interruption } from './interrupt.ts';
 import { isLocal, type OutputOptions, type PolicyOptions, type WhereOptions } from './options.ts';
 
 export interface MigrationRequest {
+  /** The command, as the JSON output names it. */
+  command: 'demo' | 'migrate' | 'migrate-all';
   kind: StateMachineKind;
   input: Record<string, unknown>;
   executionName: string;
@@ -40,38 +43,39 @@ export type RunOptions = WhereOptions & OutputOptions & PolicyOptions;
 
 /** What the run prints on stdout (the summary or JSON) and its one-line verdict on stderr. */
 async function finish(
+  request: MigrationRequest,
   view: ExecutionView,
   summary: MigrationSummary,
   options: RunOptions,
   io: CliIO,
+  where: 'local' | 'aws',
 ): Promise<ExitStatus> {
   const ok = succeeded(summary);
+  const breach = ok && options.requireTargetKey ? targetKeyBreach(summary) : undefined;
+  const line = ok ? breach : failureLine(summary);
+  const status = line === undefined ? EXIT.OK : EXIT.MIGRATION_FAILED;
   if (options.json) {
-    const body =
-      view.output !== undefined
-        ? view.output
-        : {
-            execution: view.name,
-            executionArn: view.arn,
-            status: view.status,
-            error: view.error ?? null,
-            cause: view.cause ?? null,
-            reportLocation: summary.vaults[0]?.reportFiles ?? null,
-          };
-    io.stdout.write(`${JSON.stringify(body, null, 2)}\n`);
+    const error =
+      line === undefined
+        ? undefined
+        : { name: breach ? 'TargetKeyRequired' : failureName(view, summary), message: line };
+    io.stdout.write(
+      renderOutput(buildOutput(request.command, status, { summary, where, arn: view.arn, error })),
+    );
   } else {
     io.stdout.write(renderSummaryText(summary, { colour: useColour(io.stdout, io.env), cwd: io.cwd }));
   }
-  if (!ok) {
-    io.stderr.write(`vault-migrator: ${failureLine(summary)}\n`);
-    return EXIT.MIGRATION_FAILED;
-  }
-  const breach = options.requireTargetKey ? targetKeyBreach(summary) : undefined;
-  if (breach) {
-    io.stderr.write(`vault-migrator: ${breach}\n`);
-    return EXIT.MIGRATION_FAILED;
-  }
-  return EXIT.OK;
+  if (line !== undefined) io.stderr.write(`vault-migrator: ${line}\n`);
+  return status;
+}
+
+/** The name of the error that made a run fail: the execution's, else the first failed vault's. */
+export function failureName(view: Pick<ExecutionView, 'error'>, summary: MigrationSummary): string {
+  if (view.error) return view.error;
+  const failed = summary.vaults.find((vault) => !SUCCESS_OUTCOMES.includes(vault.outcome));
+  const named = failed?.error?.match(/^[A-Za-z][\w.]*/)?.[0];
+  if (named) return named;
+  return failed?.outcome === 'INCOMPLETE' ? 'MigrationIncomplete' : 'MigrationFailed';
 }
 
 /** With --require-target-key: the one line that says the policy is not met, or undefined. */
@@ -169,7 +173,7 @@ async function runLocally(request: MigrationRequest, options: RunOptions, io: Cl
     );
     io.stderr.write(`HTML report: ${displayPath(htmlPath, io.cwd)}\n`);
   }
-  return finish(record, summary, options, io);
+  return finish(request, record, summary, options, io, 'local');
 }
 
 /** One line on stderr that follows an AWS execution: redrawn on a terminal, printed on change elsewhere. */
@@ -230,7 +234,7 @@ async function runOnAws(request: MigrationRequest, options: RunOptions, io: CliI
     for (const vault of summary.vaults) {
       if (vault.reportFiles.json && !options.quiet) io.stderr.write(`Report: ${vault.reportFiles.json}\n`);
     }
-    return await finish(view, summary, options, io);
+    return await finish(request, view, summary, options, io, 'aws');
   } finally {
     clients.destroy();
   }
