@@ -11,6 +11,7 @@ import { CliError, EXIT, fromAwsError, oneLine, UsageError } from './errors.ts';
 import { type CliIO, processIO } from './io.ts';
 import { buildOutput, renderOutput } from './output/envelope.ts';
 import type { OutputCommand } from './output/schema.ts';
+import { versionText } from './version.ts';
 
 const DESCRIPTION = `Migrate AWS Backup vaults to new vaults encrypted with a customer-managed KMS key, copy by
 verified copy, with the backup-vault-migrator Step Functions workflow: on AWS (the deployed stack)
@@ -31,6 +32,8 @@ function build(io: CliIO, action: Action): Command {
       'Usage: vault-migrator <command> [options]\n(vault-migrator --help lists the commands)',
     )
     .showSuggestionAfterError(true)
+    .version(versionText(), '-V, --version', 'print the version (and commit) and exit')
+    .option('--no-color', 'no colours, whatever the terminal (also NO_COLOR=1; FORCE_COLOR=1 forces them)')
     .addHelpText('after', FOOTER);
   program.addCommand(demoCommand(io, action));
   program.addCommand(migrateCommand(io, action));
@@ -80,7 +83,13 @@ function report(error: unknown, io: CliIO): number {
 }
 
 /** Runs the command line `argv` (without node and the script) and returns the exit status. */
-export async function run(argv: readonly string[], io: CliIO = processIO()): Promise<number> {
+export async function run(argv: readonly string[], given: CliIO = processIO()): Promise<number> {
+  // --no-color anywhere on the line (before or after the command) is NO_COLOR for this run.
+  const io: CliIO = argv.includes('--no-color')
+    ? { ...given, env: { ...given.env, NO_COLOR: '1', FORCE_COLOR: undefined } }
+    : given;
+  argv = argv.filter((arg) => arg !== '--no-color');
+  io.argv ??= argv;
   let status: number = EXIT.OK;
   const action: Action = async (command, body) => {
     try {

@@ -4,15 +4,16 @@
  * the exit status (0 only when every migration succeeded and verified).
  */
 import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { EmulatorOptions } from '#emulator/index.ts';
 import { awsClients } from '../aws/clients.ts';
 import { followExecution, s3Reports, startExecution } from '../aws/execution.ts';
 import { findDeployment, type StateMachineKind } from '../aws/stack.ts';
 import { DEMO_EMULATOR } from '../demo/account.ts';
-import { EXIT, type ExitStatus } from '../errors.ts';
+import { CliError, EXIT, type ExitStatus } from '../errors.ts';
 import { type CliIO, paint, useColour } from '../io.ts';
-import { executionFolder, localReports } from '../local/records.ts';
+import { interruptedRecord, resumeCommand, whatExists } from '../local/interrupted.ts';
+import { executionFolder, findRecord, localReports, writeRecord } from '../local/records.ts';
 import { openLocalSession } from '../local/session.ts';
 import { buildOutput, renderOutput } from '../output/envelope.ts';
 import { formatDuration, ProgressBoard } from '../progress/board.ts';
@@ -23,7 +24,13 @@ import { type MigrationSummary, SUCCESS_OUTCOMES, succeeded } from '../report/mo
 import { displayPath, renderSummaryText } from '../report/text.ts';
 import { encryptionVerdict } from '../report/verdict.ts';
 import { interruption } from './interrupt.ts';
-import { isLocal, type OutputOptions, type PolicyOptions, type WhereOptions } from './options.ts';
+import {
+  defaultExecutionName,
+  isLocal,
+  type OutputOptions,
+  type PolicyOptions,
+  type WhereOptions,
+} from './options.ts';
 
 export interface MigrationRequest {
   /** The command, as the JSON output names it. */
@@ -37,6 +44,10 @@ export interface MigrationRequest {
   emulator?: EmulatorOptions;
   /** Key given with --kms-key (then local mode creates none). */
   kmsKey?: string;
+  /** The demo replaces its own earlier run; any other local run refuses a name used before. */
+  replaceEarlierRun?: boolean;
+  /** Whether the user named the execution (--name); a default name that was used gets a suffix. */
+  nameGiven?: boolean;
 }
 
 export type RunOptions = WhereOptions & OutputOptions & PolicyOptions;
@@ -115,6 +126,21 @@ export function failureLine(summary: MigrationSummary): string {
 
 async function runLocally(request: MigrationRequest, options: RunOptions, io: CliIO): Promise<ExitStatus> {
   const started = Date.now();
+  const reportDir = resolve(io.cwd, options.reportDir);
+  if (!request.replaceEarlierRun && !request.nameGiven) {
+    const base = request.executionName;
+    for (let suffix = 2; findRecord(reportDir, request.executionName); suffix++) {
+      request = { ...request, executionName: `${base.slice(0, 76)}-${suffix}` };
+    }
+  }
+  if (!request.replaceEarlierRun && findRecord(reportDir, request.executionName)) {
+    throw new CliError(
+      'ExecutionAlreadyExists',
+      `an execution named ${request.executionName} already ran under ${reportDir}; give another --name ` +
+        '(Step Functions refuses a name used before, too; a new run takes the migration up where it is)',
+      EXIT.USAGE,
+    );
+  }
   const session = await openLocalSession(
     {
       endpoint: options.endpoint,
@@ -151,7 +177,30 @@ async function runLocally(request: MigrationRequest, options: RunOptions, io: Cl
     );
   }
   board?.start();
-  const release = interruption.hold(() => board?.stop());
+  const startDate = new Date().toISOString();
+  const release = interruption.hold(() => {
+    board?.stop();
+    writeRecord(
+      session.reportDir,
+      interruptedRecord({
+        name: request.executionName,
+        arn: `arn:aws:states:${session.region}:${session.accountId}:execution:${request.kind}:${request.executionName}`,
+        stateMachine: request.kind,
+        startDate,
+        input: request.input,
+        endpoint: session.emulator ? 'embedded emulator' : session.endpoint,
+      }),
+    );
+    const lines = whatExists(tracker);
+    io.stderr.write(
+      `\nInterrupted: the local execution ${request.executionName} stopped with the command.\n` +
+        (lines.length > 0 ? `What exists now:\n${lines.join('\n')}\n` : '') +
+        `Recorded as ABORTED: vault-migrator status ${request.executionName} --report-dir ${displayPath(session.reportDir, io.cwd)}\n` +
+        (io.argv && request.command !== 'demo'
+          ? `Resume with (nothing is copied twice):\n  ${resumeCommand(io.argv, defaultExecutionName(`${request.executionName.replace(/-resume-\d{8}-\d{6}$/, '')}-resume`))}\n`
+          : ''),
+    );
+  });
   let record: Awaited<ReturnType<typeof session.execute>>;
   try {
     record = await session.execute(request.kind, request.input, request.executionName, tracker);

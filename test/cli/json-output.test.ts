@@ -103,6 +103,6 @@ describe('one JSON output shape for every command', () => {
     expect(result.status).toBe(3);
     const failed = output(result.stdout);
     expect(failed).toMatchObject({ ok: false, exitStatus: 3, execution: null, vaults: [] });
-    expect(failed.error?.name).toBe('ExecutionNotFound');
+    expect(failed.error?.name).toBe('ReportNotFound');
   });
 });
