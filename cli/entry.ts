@@ -11,6 +11,14 @@ export async function main(argv: readonly string[]): Promise<void> {
   process.env.POWERTOOLS_LOG_LEVEL ||= 'SILENT';
   const { run } = await import('./program.ts');
 
+  // A reader that stops early (`| head`) closes the pipe: that is the reader's choice, not an error.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EPIPE') process.exit(process.exitCode ?? EXIT.OK);
+      throw error;
+    });
+  }
+
   process.on('SIGINT', () => {
     interruption.fire();
     // Give the terminal its cursor back whatever was drawing.

@@ -19,10 +19,28 @@ export interface CliIO {
   cwd: string;
   /** Set when the user interrupts (Ctrl-C): long waits stop early. */
   signal?: AbortSignal;
+  /** The command line as given (for the command that resumes an interrupted run). */
+  argv?: readonly string[];
+  /** Asks a yes/no question on the terminal; absent when stdin is not a terminal (nobody to ask). */
+  confirm?: (question: string) => Promise<boolean>;
 }
 
 export function processIO(): CliIO {
-  return { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() };
+  const io: CliIO = { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() };
+  if (process.stdin.isTTY && process.stderr.isTTY) io.confirm = askOnTerminal;
+  return io;
+}
+
+/** "question [y/N] " on stderr, one line read from stdin; only y or yes is a yes. */
+async function askOnTerminal(question: string): Promise<boolean> {
+  const { createInterface } = await import('node:readline/promises');
+  const prompt = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    const answer = await prompt.question(`${question} [y/N] `);
+    return /^y(es)?$/i.test(answer.trim());
+  } finally {
+    prompt.close();
+  }
 }
 
 /** A stream that keeps what is written, for tests. */
@@ -44,9 +62,15 @@ export class BufferStream implements OutputStream {
   }
 }
 
-/** Whether colours may be used on this stream (a TTY, and NO_COLOR not set). */
+/**
+ * Whether colours may be used on this stream: NO_COLOR (when not empty, as no-color.org has it)
+ * says no; FORCE_COLOR (when not empty and not 0) says yes even into a pipe; else a terminal that
+ * is not TERM=dumb.
+ */
 export function useColour(stream: OutputStream, env: CliIO['env']): boolean {
-  return stream.isTTY === true && env.NO_COLOR === undefined && env.TERM !== 'dumb';
+  if (env.NO_COLOR) return false;
+  if (env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== '') return env.FORCE_COLOR !== '0';
+  return stream.isTTY === true && env.TERM !== 'dumb';
 }
 
 const CODES = { bold: 1, dim: 2, red: 31, green: 32, yellow: 33, cyan: 36 } as const;

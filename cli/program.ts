@@ -9,6 +9,9 @@ import { reportCommand } from './commands/report.ts';
 import { statusCommand } from './commands/status.ts';
 import { CliError, EXIT, fromAwsError, oneLine, UsageError } from './errors.ts';
 import { type CliIO, processIO } from './io.ts';
+import { buildOutput, renderOutput } from './output/envelope.ts';
+import type { OutputCommand } from './output/schema.ts';
+import { versionText } from './version.ts';
 
 const DESCRIPTION = `Migrate AWS Backup vaults to new vaults encrypted with a customer-managed KMS key, copy by
 verified copy, with the backup-vault-migrator Step Functions workflow: on AWS (the deployed stack)
@@ -29,6 +32,8 @@ function build(io: CliIO, action: Action): Command {
       'Usage: vault-migrator <command> [options]\n(vault-migrator --help lists the commands)',
     )
     .showSuggestionAfterError(true)
+    .version(versionText(), '-V, --version', 'print the version (and commit) and exit')
+    .option('--no-color', 'no colours, whatever the terminal (also NO_COLOR=1; FORCE_COLOR=1 forces them)')
     .addHelpText('after', FOOTER);
   program.addCommand(demoCommand(io, action));
   program.addCommand(migrateCommand(io, action));
@@ -56,16 +61,17 @@ function usageOf(command: Command): string {
   return `Usage: vault-migrator ${command.name()} ${command.usage()}\n(vault-migrator ${command.name()} --help lists every option)`;
 }
 
+/** The error as the user reads it: a CliError, an SDK error said plainly, or undefined for a bug. */
+function known(error: unknown): CliError | undefined {
+  return error instanceof CliError ? error : fromAwsError(error, 'AWS');
+}
+
 /** One line for anything thrown; the stack trace only for bugs, and only with VAULT_MIGRATOR_DEBUG. */
 function report(error: unknown, io: CliIO): number {
-  if (error instanceof CliError) {
-    io.stderr.write(`vault-migrator: ${error.name}: ${oneLine(error.message)}\n`);
-    return error.exitStatus;
-  }
-  const known = fromAwsError(error, 'AWS');
-  if (known) {
-    io.stderr.write(`vault-migrator: ${known.name}: ${oneLine(known.message)}\n`);
-    return known.exitStatus;
+  const plain = known(error);
+  if (plain) {
+    io.stderr.write(`vault-migrator: ${plain.name}: ${oneLine(plain.message)}\n`);
+    return plain.exitStatus;
   }
   const { name, message, stack } = error instanceof Error ? error : new Error(String(error));
   if (io.env.VAULT_MIGRATOR_DEBUG) io.stderr.write(`${stack ?? message}\n`);
@@ -77,7 +83,13 @@ function report(error: unknown, io: CliIO): number {
 }
 
 /** Runs the command line `argv` (without node and the script) and returns the exit status. */
-export async function run(argv: readonly string[], io: CliIO = processIO()): Promise<number> {
+export async function run(argv: readonly string[], given: CliIO = processIO()): Promise<number> {
+  // --no-color anywhere on the line (before or after the command) is NO_COLOR for this run.
+  const io: CliIO = argv.includes('--no-color')
+    ? { ...given, env: { ...given.env, NO_COLOR: '1', FORCE_COLOR: undefined } }
+    : given;
+  argv = argv.filter((arg) => arg !== '--no-color');
+  io.argv ??= argv;
   let status: number = EXIT.OK;
   const action: Action = async (command, body) => {
     try {
@@ -86,9 +98,18 @@ export async function run(argv: readonly string[], io: CliIO = processIO()): Pro
       if (error instanceof UsageError) {
         io.stderr.write(`error: ${oneLine(error.message)}\n${usageOf(command)}\n`);
         status = EXIT.USAGE;
-        return;
+      } else {
+        status = report(error, io);
       }
-      status = report(error, io);
+      // --json promised JSON on stdout: the same shape, with the error and nothing else.
+      if ((command.opts() as { json?: boolean }).json) {
+        const plain = known(error);
+        const name = plain?.name ?? (error instanceof Error ? error.name : 'Error');
+        const message = oneLine(plain?.message ?? (error instanceof Error ? error.message : String(error)));
+        io.stdout.write(
+          renderOutput(buildOutput(command.name() as OutputCommand, status, { error: { name, message } })),
+        );
+      }
     }
   };
   const program = build(io, action);

@@ -6,7 +6,7 @@ import { CliError } from '../errors.ts';
 import type { ExecutionView } from '../report/collect.ts';
 import type { AwsClients } from './clients.ts';
 import { describeExecution, executionArnFor } from './execution.ts';
-import { type DeploymentOptions, OUTPUT_KEYS, stackOutputs } from './stack.ts';
+import { DEFAULT_STACK_NAME, type DeploymentOptions, OUTPUT_KEYS, stackOutputs } from './stack.ts';
 
 export interface FoundExecution {
   view: ExecutionView;
@@ -21,7 +21,7 @@ export async function findAwsExecution(
 ): Promise<FoundExecution> {
   let outputs: Record<string, string> | undefined;
   const readOutputs = async () => {
-    outputs ??= await stackOutputs(clients.cloudFormation(), options.stackName);
+    outputs ??= await stackOutputs(clients.cloudFormation(), options.stackName ?? DEFAULT_STACK_NAME);
     return outputs;
   };
   if (execution.startsWith('arn:')) {

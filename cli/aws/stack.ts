@@ -48,7 +48,7 @@ export interface Deployment {
 }
 
 export interface DeploymentOptions {
-  stackName: string;
+  stackName?: string | undefined;
   stateMachineArn?: string | undefined;
   reportBucket?: string | undefined;
 }
@@ -61,12 +61,12 @@ export async function findDeployment(
   if (options.stateMachineArn) {
     return { stateMachineArn: options.stateMachineArn, reportBucket: options.reportBucket };
   }
-  const outputs = await stackOutputs(client(), options.stackName);
+  const outputs = await stackOutputs(client(), options.stackName ?? DEFAULT_STACK_NAME);
   const stateMachineArn = outputs[OUTPUT_KEYS[kind]];
   if (!stateMachineArn) {
     throw new CliError(
       'StackOutputMissing',
-      `stack ${options.stackName} has no ${OUTPUT_KEYS[kind]} output (is it the backup-vault-migrator stack?)`,
+      `stack ${options.stackName ?? DEFAULT_STACK_NAME} has no ${OUTPUT_KEYS[kind]} output (is it the backup-vault-migrator stack?)`,
     );
   }
   return { stateMachineArn, reportBucket: options.reportBucket ?? outputs[OUTPUT_KEYS.reportBucket] };

@@ -4,7 +4,6 @@
  * and an HTML report.
  */
 import { Command, Option } from 'commander';
-import { DEFAULT_STACK_NAME } from '../aws/stack.ts';
 import { DEMO_EMULATOR } from '../demo/account.ts';
 import type { CliIO } from '../io.ts';
 import type { Action } from './migrate.ts';
@@ -47,6 +46,8 @@ export function demoCommand(io: CliIO, action: Action): Command {
       if (!options.quiet && !options.json) io.stderr.write(INTRO);
       return runMigration(
         {
+          command: 'demo',
+          replaceEarlierRun: true,
           kind: 'MigrateAllVaults',
           input: { includeAwsManagedKeys: true, deleteSourceVault: true, maxConcurrentVaults: 3 },
           executionName: 'demo',
@@ -55,7 +56,6 @@ export function demoCommand(io: CliIO, action: Action): Command {
         {
           local: true,
           reportDir: options.reportDir,
-          stackName: DEFAULT_STACK_NAME,
           pollInterval: 10,
           ...(options.waitScale === undefined ? {} : { waitScale: options.waitScale }),
           ...(options.json ? { json: true } : {}),

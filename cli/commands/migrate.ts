@@ -3,6 +3,7 @@
  */
 import { Command, Option } from 'commander';
 import { MigrateAllVaultsInputSchema, MigrateVaultInputSchema } from '#shared/input.ts';
+import { CliError, EXIT } from '../errors.ts';
 import type { CliIO } from '../io.ts';
 import {
   addOutputOptions,
@@ -17,6 +18,28 @@ import {
 } from './options.ts';
 import { type RunOptions, runMigration } from './run.ts';
 
+/**
+ * --delete-source deletes recovery points once their copies are verified: on a terminal, the
+ * command asks first unless --yes (scripts and CI, with no terminal to ask on, are not asked).
+ */
+async function confirmDeletion(
+  io: CliIO,
+  options: { deleteSource?: boolean; dryRun?: boolean; yes?: boolean },
+  what: string,
+): Promise<void> {
+  if (!options.deleteSource || options.dryRun || options.yes || !io.confirm) return;
+  const yes = await io.confirm(
+    `--delete-source: retire ${what} (delete its recovery points once every copy is verified)?`,
+  );
+  if (!yes) {
+    throw new CliError(
+      'NotConfirmed',
+      'nothing was started: retiring the source was not confirmed (pass --yes to skip the question)',
+      EXIT.MIGRATION_FAILED,
+    );
+  }
+}
+
 export type Action = (command: Command, run: () => Promise<number>) => Promise<void>;
 
 interface MigrateOptions extends RunOptions {
@@ -24,6 +47,7 @@ interface MigrateOptions extends RunOptions {
   target?: string;
   kmsKey?: string;
   deleteSource?: boolean;
+  yes?: boolean;
   dryRun?: boolean;
   maxConcurrency?: number;
   name?: string;
@@ -34,6 +58,7 @@ interface MigrateAllOptions extends RunOptions {
   exclude?: string[];
   kmsKey?: string;
   deleteSource?: boolean;
+  yes?: boolean;
   dryRun?: boolean;
   maxConcurrency?: number;
   maxVaults?: number;
@@ -67,6 +92,7 @@ export function migrateCommand(io: CliIO, action: Action): Command {
       "customer-managed key for the new vault (default: the stack's key; locally, alias/vault-migrator, created if missing)",
     )
     .option('--delete-source', 'retire the source once every copy is verified (the stack must allow it)')
+    .option('-y, --yes', 'with --delete-source on a terminal: do not ask for confirmation')
     .option('--dry-run', 'classify and report only; change nothing')
     .option('--max-concurrency <n>', 'copy jobs in flight at once (1-100, default 20)', integer(1, 100))
     .addOption(
@@ -79,7 +105,7 @@ export function migrateCommand(io: CliIO, action: Action): Command {
   addOutputOptions(command, { json: true });
   command.addHelpText('after', MIGRATE_EXAMPLES);
   command.action((options: MigrateOptions, self: Command) =>
-    action(self, () => {
+    action(self, async () => {
       checkWhere(options);
       const input: Record<string, unknown> = { sourceVaultName: options.vault };
       if (options.target !== undefined) input.targetVaultName = options.target;
@@ -88,11 +114,14 @@ export function migrateCommand(io: CliIO, action: Action): Command {
       if (options.dryRun) input.dryRun = true;
       if (options.maxConcurrency !== undefined) input.maxConcurrentCopies = options.maxConcurrency;
       checkInput(MigrateVaultInputSchema, input);
+      await confirmDeletion(io, options, `the source vault ${options.vault}`);
       return runMigration(
         {
+          command: 'migrate',
           kind: 'MigrateVault',
           input,
           executionName: options.name ?? defaultExecutionName(options.vault),
+          nameGiven: options.name !== undefined,
           vault: options.vault,
           ...(options.kmsKey ? { kmsKey: options.kmsKey } : {}),
         },
@@ -117,6 +146,7 @@ export function migrateAllCommand(io: CliIO, action: Action): Command {
     .option('--exclude <name...>', 'vault names never to migrate (repeat, or separate with commas)', collect)
     .option('--kms-key <arn>', "customer-managed key for the new vaults (default: the stack's key)")
     .option('--delete-source', 'retire each source once every copy is verified (the stack must allow it)')
+    .option('-y, --yes', 'with --delete-source on a terminal: do not ask for confirmation')
     .option('--dry-run', 'classify and report only; change nothing')
     .option(
       '--max-concurrency <n>',
@@ -134,7 +164,7 @@ export function migrateAllCommand(io: CliIO, action: Action): Command {
   addOutputOptions(command, { json: true });
   command.addHelpText('after', MIGRATE_ALL_EXAMPLES);
   command.action((options: MigrateAllOptions, self: Command) =>
-    action(self, () => {
+    action(self, async () => {
       checkWhere(options);
       const input: Record<string, unknown> = {};
       if (options.includeAwsManaged) input.includeAwsManagedKeys = true;
@@ -145,11 +175,14 @@ export function migrateAllCommand(io: CliIO, action: Action): Command {
       if (options.maxConcurrency !== undefined) input.maxConcurrentCopies = options.maxConcurrency;
       if (options.maxVaults !== undefined) input.maxConcurrentVaults = options.maxVaults;
       checkInput(MigrateAllVaultsInputSchema, input);
+      await confirmDeletion(io, options, 'every source vault it migrates');
       return runMigration(
         {
+          command: 'migrate-all',
           kind: 'MigrateAllVaults',
           input,
           executionName: options.name ?? defaultExecutionName('all-vaults'),
+          nameGiven: options.name !== undefined,
           ...(options.kmsKey ? { kmsKey: options.kmsKey } : {}),
         },
         options,

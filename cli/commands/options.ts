@@ -15,7 +15,8 @@ export interface WhereOptions {
   waitScale?: number;
   reportDir: string;
   region?: string;
-  stackName: string;
+  /** Absent: DEFAULT_STACK_NAME (kept absent so that --stack-name with --local can be refused). */
+  stackName?: string;
   stateMachineArn?: string;
   reportBucket?: string;
   pollInterval: number;
@@ -63,6 +64,15 @@ export function decimal(min: number) {
     }
     return value;
   };
+}
+
+/** A number of seconds more than 0 (a poll interval of 0 would call AWS as fast as it answers). */
+export function positive(text: string): number {
+  const value = Number(text);
+  if (text.trim() === '' || !Number.isFinite(value) || value <= 0) {
+    throw new InvalidArgumentError('must be a number more than 0.');
+  }
+  return value;
 }
 
 export function url(text: string): string {
@@ -119,9 +129,10 @@ export function addWhereOptions(command: Command, { running }: { running: boolea
       new Option('--region <region>', 'AWS Region (default: AWS_REGION, or the profile)').helpGroup(WHERE),
     )
     .addOption(
-      new Option('--stack-name <name>', 'the deployed stack whose outputs name the state machines')
-        .default(DEFAULT_STACK_NAME)
-        .helpGroup(WHERE),
+      new Option(
+        '--stack-name <name>',
+        `the deployed stack whose outputs name the state machines (default: "${DEFAULT_STACK_NAME}")`,
+      ).helpGroup(WHERE),
     )
     .addOption(
       new Option('--state-machine-arn <arn>', 'use this state machine instead of the stack output').helpGroup(
@@ -135,8 +146,8 @@ export function addWhereOptions(command: Command, { running }: { running: boolea
       ).helpGroup(WHERE),
     )
     .addOption(
-      new Option('--poll-interval <seconds>', 'on AWS: seconds between DescribeExecution calls')
-        .argParser(decimal(0))
+      new Option('--poll-interval <seconds>', 'on AWS: seconds between DescribeExecution calls (more than 0)')
+        .argParser(positive)
         .default(10)
         .helpGroup(WHERE),
     );
@@ -192,6 +203,9 @@ export function checkWhere(options: WhereOptions & { waitScale?: number }): void
   }
   if (!local && (options.seed || options.randomSeed !== undefined || options.waitScale !== undefined)) {
     throw new UsageError('--seed, --random-seed and --wait-scale need --local (or --endpoint)');
+  }
+  if (local && options.stackName !== undefined) {
+    throw new UsageError('--stack-name is for AWS; local runs use the state machines in this repository');
   }
   if (local && options.stateMachineArn) {
     throw new UsageError(

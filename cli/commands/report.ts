@@ -5,16 +5,19 @@
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
-import { EXIT, type ExitStatus } from '../errors.ts';
+import { CliError, EXIT, type ExitStatus, UsageError } from '../errors.ts';
 import { type CliIO, useColour } from '../io.ts';
+import { buildOutput, renderOutput } from '../output/envelope.ts';
 import { REPORT_FORMATS, type ReportFormat, renderReport } from '../report/formats.ts';
+import { succeeded } from '../report/model.ts';
 import type { Action } from './migrate.ts';
 import { addPolicyOptions, addWhereOptions, type PolicyOptions, type WhereOptions } from './options.ts';
 import { resolveTarget, summaryOf } from './resolve.ts';
-import { targetKeyBreach } from './run.ts';
+import { failureLine, failureName, targetKeyBreach } from './run.ts';
 
 interface ReportOptions extends WhereOptions, PolicyOptions {
   format: ReportFormat;
+  json?: boolean;
   output?: string;
 }
 
@@ -24,6 +27,16 @@ Examples:
   $ vault-migrator report reports/legacy-20261123-141802/report.json --format csv
   $ vault-migrator report demo --report-dir reports/demo --format html -o migration.html
   $ vault-migrator report legacy-20261123-141802 --format json     # on AWS: reads the report bucket`;
+
+/** Writes the report file; a path that cannot be written is a command that could not run (exit 3). */
+function writeOutputFile(path: string, text: string): void {
+  try {
+    writeFileSync(path, text);
+  } catch (error) {
+    const { code, message } = error as NodeJS.ErrnoException;
+    throw new CliError('CannotWriteOutput', `cannot write ${path}: ${code ?? message}`);
+  }
+}
 
 export function reportCommand(io: CliIO, action: Action): Command {
   const command = new Command('report')
@@ -43,6 +56,7 @@ export function reportCommand(io: CliIO, action: Action): Command {
         .choices(REPORT_FORMATS)
         .default('table'),
     )
+    .option('--json', 'the same as --format json: the JSON every command prints (schemas/output.schema.json)')
     .option('-o, --output <file>', 'write to this file instead of stdout');
   addPolicyOptions(command);
   addWhereOptions(command, { running: false });
@@ -52,21 +66,45 @@ export function reportCommand(io: CliIO, action: Action): Command {
       const { target, destroy } = await resolveTarget(argument, options, io, { files: true });
       try {
         const summary = await summaryOf(target);
+        if (options.json && options.format !== 'table' && options.format !== 'json') {
+          throw new UsageError(`--json and --format ${options.format} ask for two formats; give one`);
+        }
+        const format: ReportFormat = options.json ? 'json' : options.format;
+        // The same execution gives the same exit status here as in status.
+        const failure = succeeded(summary) || summary.status === 'RUNNING' ? undefined : failureLine(summary);
+        const breach =
+          failure === undefined && options.requireTargetKey ? targetKeyBreach(summary) : undefined;
+        const line = failure ?? breach;
+        const status = line === undefined ? EXIT.OK : EXIT.MIGRATION_FAILED;
         const colour = options.output === undefined && useColour(io.stdout, io.env);
-        const text = renderReport(summary, options.format, { colour, cwd: io.cwd });
+        const view = target.kind === 'execution' ? target.view : { error: undefined, arn: null };
+        const text =
+          format === 'json'
+            ? renderOutput(
+                buildOutput('report', status, {
+                  summary,
+                  where: target.kind === 'execution' ? target.where : 'file',
+                  arn: view.arn,
+                  ...(line === undefined
+                    ? {}
+                    : {
+                        error: {
+                          name: breach ? 'TargetKeyRequired' : failureName(view, summary),
+                          message: line,
+                        },
+                      }),
+                }),
+              )
+            : renderReport(summary, format, { colour, cwd: io.cwd });
         if (options.output) {
           const path = resolve(io.cwd, options.output);
-          writeFileSync(path, text);
+          writeOutputFile(path, text);
           io.stderr.write(`Wrote ${path}\n`);
         } else {
           io.stdout.write(text);
         }
-        const breach = options.requireTargetKey ? targetKeyBreach(summary) : undefined;
-        if (breach) {
-          io.stderr.write(`vault-migrator: ${breach}\n`);
-          return EXIT.MIGRATION_FAILED;
-        }
-        return EXIT.OK;
+        if (line !== undefined) io.stderr.write(`vault-migrator: ${line}\n`);
+        return status;
       } finally {
         destroy();
       }

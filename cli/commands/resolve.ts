@@ -81,6 +81,10 @@ export async function resolveTarget(
   if (files && !argument.startsWith('arn:')) {
     const fromFile = await fromPath(resolve(io.cwd, argument));
     if (fromFile) return { target: fromFile, destroy: none };
+    // A path (not an execution name, which has neither slashes nor dots) that is not there.
+    if (/[/\\.]/.test(argument)) {
+      throw new CliError('ReportNotFound', `no such file or folder: ${resolve(io.cwd, argument)}`);
+    }
   }
   const reportDir = resolve(io.cwd, options.reportDir);
   if (!argument.startsWith('arn:') || isLocal(options)) {

@@ -4,16 +4,18 @@
  * the exit status (0 only when every migration succeeded and verified).
  */
 import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { EmulatorOptions } from '#emulator/index.ts';
 import { awsClients } from '../aws/clients.ts';
 import { followExecution, s3Reports, startExecution } from '../aws/execution.ts';
 import { findDeployment, type StateMachineKind } from '../aws/stack.ts';
 import { DEMO_EMULATOR } from '../demo/account.ts';
-import { EXIT, type ExitStatus } from '../errors.ts';
+import { CliError, EXIT, type ExitStatus } from '../errors.ts';
 import { type CliIO, paint, useColour } from '../io.ts';
-import { executionFolder, localReports } from '../local/records.ts';
+import { interruptedRecord, resumeCommand, whatExists } from '../local/interrupted.ts';
+import { executionFolder, findRecord, localReports, writeRecord } from '../local/records.ts';
 import { openLocalSession } from '../local/session.ts';
+import { buildOutput, renderOutput } from '../output/envelope.ts';
 import { formatDuration, ProgressBoard } from '../progress/board.ts';
 import { ProgressTracker } from '../progress/tracker.ts';
 import { collectSummary, type ExecutionView } from '../report/collect.ts';
@@ -22,9 +24,17 @@ import { type MigrationSummary, SUCCESS_OUTCOMES, succeeded } from '../report/mo
 import { displayPath, renderSummaryText } from '../report/text.ts';
 import { encryptionVerdict } from '../report/verdict.ts';
 import { interruption } from './interrupt.ts';
-import { isLocal, type OutputOptions, type PolicyOptions, type WhereOptions } from './options.ts';
+import {
+  defaultExecutionName,
+  isLocal,
+  type OutputOptions,
+  type PolicyOptions,
+  type WhereOptions,
+} from './options.ts';
 
 export interface MigrationRequest {
+  /** The command, as the JSON output names it. */
+  command: 'demo' | 'migrate' | 'migrate-all';
   kind: StateMachineKind;
   input: Record<string, unknown>;
   executionName: string;
@@ -34,44 +44,49 @@ export interface MigrationRequest {
   emulator?: EmulatorOptions;
   /** Key given with --kms-key (then local mode creates none). */
   kmsKey?: string;
+  /** The demo replaces its own earlier run; any other local run refuses a name used before. */
+  replaceEarlierRun?: boolean;
+  /** Whether the user named the execution (--name); a default name that was used gets a suffix. */
+  nameGiven?: boolean;
 }
 
 export type RunOptions = WhereOptions & OutputOptions & PolicyOptions;
 
 /** What the run prints on stdout (the summary or JSON) and its one-line verdict on stderr. */
 async function finish(
+  request: MigrationRequest,
   view: ExecutionView,
   summary: MigrationSummary,
   options: RunOptions,
   io: CliIO,
+  where: 'local' | 'aws',
 ): Promise<ExitStatus> {
   const ok = succeeded(summary);
+  const breach = ok && options.requireTargetKey ? targetKeyBreach(summary) : undefined;
+  const line = ok ? breach : failureLine(summary);
+  const status = line === undefined ? EXIT.OK : EXIT.MIGRATION_FAILED;
   if (options.json) {
-    const body =
-      view.output !== undefined
-        ? view.output
-        : {
-            execution: view.name,
-            executionArn: view.arn,
-            status: view.status,
-            error: view.error ?? null,
-            cause: view.cause ?? null,
-            reportLocation: summary.vaults[0]?.reportFiles ?? null,
-          };
-    io.stdout.write(`${JSON.stringify(body, null, 2)}\n`);
+    const error =
+      line === undefined
+        ? undefined
+        : { name: breach ? 'TargetKeyRequired' : failureName(view, summary), message: line };
+    io.stdout.write(
+      renderOutput(buildOutput(request.command, status, { summary, where, arn: view.arn, error })),
+    );
   } else {
     io.stdout.write(renderSummaryText(summary, { colour: useColour(io.stdout, io.env), cwd: io.cwd }));
   }
-  if (!ok) {
-    io.stderr.write(`vault-migrator: ${failureLine(summary)}\n`);
-    return EXIT.MIGRATION_FAILED;
-  }
-  const breach = options.requireTargetKey ? targetKeyBreach(summary) : undefined;
-  if (breach) {
-    io.stderr.write(`vault-migrator: ${breach}\n`);
-    return EXIT.MIGRATION_FAILED;
-  }
-  return EXIT.OK;
+  if (line !== undefined) io.stderr.write(`vault-migrator: ${line}\n`);
+  return status;
+}
+
+/** The name of the error that made a run fail: the execution's, else the first failed vault's. */
+export function failureName(view: Pick<ExecutionView, 'error'>, summary: MigrationSummary): string {
+  if (view.error) return view.error;
+  const failed = summary.vaults.find((vault) => !SUCCESS_OUTCOMES.includes(vault.outcome));
+  const named = failed?.error?.match(/^[A-Za-z][\w.]*/)?.[0];
+  if (named) return named;
+  return failed?.outcome === 'INCOMPLETE' ? 'MigrationIncomplete' : 'MigrationFailed';
 }
 
 /** With --require-target-key: the one line that says the policy is not met, or undefined. */
@@ -111,6 +126,21 @@ export function failureLine(summary: MigrationSummary): string {
 
 async function runLocally(request: MigrationRequest, options: RunOptions, io: CliIO): Promise<ExitStatus> {
   const started = Date.now();
+  const reportDir = resolve(io.cwd, options.reportDir);
+  if (!request.replaceEarlierRun && !request.nameGiven) {
+    const base = request.executionName;
+    for (let suffix = 2; findRecord(reportDir, request.executionName); suffix++) {
+      request = { ...request, executionName: `${base.slice(0, 76)}-${suffix}` };
+    }
+  }
+  if (!request.replaceEarlierRun && findRecord(reportDir, request.executionName)) {
+    throw new CliError(
+      'ExecutionAlreadyExists',
+      `an execution named ${request.executionName} already ran under ${reportDir}; give another --name ` +
+        '(Step Functions refuses a name used before, too; a new run takes the migration up where it is)',
+      EXIT.USAGE,
+    );
+  }
   const session = await openLocalSession(
     {
       endpoint: options.endpoint,
@@ -147,7 +177,30 @@ async function runLocally(request: MigrationRequest, options: RunOptions, io: Cl
     );
   }
   board?.start();
-  const release = interruption.hold(() => board?.stop());
+  const startDate = new Date().toISOString();
+  const release = interruption.hold(() => {
+    board?.stop();
+    writeRecord(
+      session.reportDir,
+      interruptedRecord({
+        name: request.executionName,
+        arn: `arn:aws:states:${session.region}:${session.accountId}:execution:${request.kind}:${request.executionName}`,
+        stateMachine: request.kind,
+        startDate,
+        input: request.input,
+        endpoint: session.emulator ? 'embedded emulator' : session.endpoint,
+      }),
+    );
+    const lines = whatExists(tracker);
+    io.stderr.write(
+      `\nInterrupted: the local execution ${request.executionName} stopped with the command.\n` +
+        (lines.length > 0 ? `What exists now:\n${lines.join('\n')}\n` : '') +
+        `Recorded as ABORTED: vault-migrator status ${request.executionName} --report-dir ${displayPath(session.reportDir, io.cwd)}\n` +
+        (io.argv && request.command !== 'demo'
+          ? `Resume with (nothing is copied twice):\n  ${resumeCommand(io.argv, defaultExecutionName(`${request.executionName.replace(/-resume-\d{8}-\d{6}$/, '')}-resume`))}\n`
+          : ''),
+    );
+  });
   let record: Awaited<ReturnType<typeof session.execute>>;
   try {
     record = await session.execute(request.kind, request.input, request.executionName, tracker);
@@ -169,7 +222,7 @@ async function runLocally(request: MigrationRequest, options: RunOptions, io: Cl
     );
     io.stderr.write(`HTML report: ${displayPath(htmlPath, io.cwd)}\n`);
   }
-  return finish(record, summary, options, io);
+  return finish(request, record, summary, options, io, 'local');
 }
 
 /** One line on stderr that follows an AWS execution: redrawn on a terminal, printed on change elsewhere. */
@@ -230,7 +283,7 @@ async function runOnAws(request: MigrationRequest, options: RunOptions, io: CliI
     for (const vault of summary.vaults) {
       if (vault.reportFiles.json && !options.quiet) io.stderr.write(`Report: ${vault.reportFiles.json}\n`);
     }
-    return await finish(view, summary, options, io);
+    return await finish(request, view, summary, options, io, 'aws');
   } finally {
     clients.destroy();
   }

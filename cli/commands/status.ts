@@ -6,6 +6,7 @@ import { awsClients } from '../aws/clients.ts';
 import { followExecution } from '../aws/execution.ts';
 import { EXIT, type ExitStatus } from '../errors.ts';
 import { type CliIO, paint, useColour } from '../io.ts';
+import { buildOutput, renderOutput } from '../output/envelope.ts';
 import { formatDuration } from '../progress/board.ts';
 import type { ExecutionView } from '../report/collect.ts';
 import { type MigrationSummary, OUTCOME_LABEL, succeeded } from '../report/model.ts';
@@ -13,7 +14,7 @@ import { displayPath } from '../report/text.ts';
 import type { Action } from './migrate.ts';
 import { addOutputOptions, addWhereOptions, type OutputOptions, type WhereOptions } from './options.ts';
 import { resolveTarget, summaryOf, type Target } from './resolve.ts';
-import { failureLine } from './run.ts';
+import { failureLine, failureName } from './run.ts';
 
 interface StatusOptions extends WhereOptions, OutputOptions {
   follow?: boolean;
@@ -112,16 +113,25 @@ export function statusCommand(io: CliIO, action: Action): Command {
           }
         }
         const summary = await summaryOf(resolved);
+        const line = summary.status === 'RUNNING' || succeeded(summary) ? undefined : failureLine(summary);
+        const status = line === undefined ? EXIT.OK : EXIT.MIGRATION_FAILED;
         if (options.json) {
-          const body = resolved.kind === 'execution' ? resolved.view : summary;
-          io.stdout.write(`${JSON.stringify(body, null, 2)}\n`);
+          const view = resolved.kind === 'execution' ? resolved.view : { error: undefined, arn: null };
+          io.stdout.write(
+            renderOutput(
+              buildOutput('status', status, {
+                summary,
+                where: resolved.kind === 'execution' ? resolved.where : 'file',
+                arn: view.arn,
+                ...(line === undefined ? {} : { error: { name: failureName(view, summary), message: line } }),
+              }),
+            ),
+          );
         } else {
           io.stdout.write(describe(resolved, summary, io));
         }
-        if (summary.status === 'RUNNING') return EXIT.OK;
-        if (succeeded(summary)) return EXIT.OK;
-        io.stderr.write(`vault-migrator: ${failureLine(summary)}\n`);
-        return EXIT.MIGRATION_FAILED;
+        if (line !== undefined) io.stderr.write(`vault-migrator: ${line}\n`);
+        return status;
       } finally {
         destroy();
       }

@@ -137,7 +137,7 @@ export async function openLocalSession(options: LocalOptions, io: CliIO): Promis
   if (options.endpoint) {
     endpoint = options.endpoint.replace(/\/+$/, '');
     region = options.region ?? io.env.AWS_REGION ?? io.env.AWS_DEFAULT_REGION ?? 'us-east-1';
-    time = endpointTime(endpoint, options.waitScale ?? 1);
+    time = endpointTime(endpoint, options.waitScale);
   } else {
     const seed = options.seed ? loadSeed(resolve(io.cwd, options.seed)) : DEMO_ACCOUNT;
     // The demo account comes with the demo's faults (a few copy jobs fail and are retried); a seed

@@ -3,15 +3,17 @@
  * per vault, RFC 4180, the same escaping as the per-recovery-point report.csv).
  */
 import { csvEscape } from '../../lambdas/write-report/report.ts';
+import { buildOutput, renderOutput } from '../output/envelope.ts';
 import { renderHtml } from './html.ts';
-import type { MigrationSummary, VaultSummary } from './model.ts';
+import { type MigrationSummary, succeeded, type VaultSummary } from './model.ts';
 import { renderSummaryText } from './text.ts';
 
 export const REPORT_FORMATS = ['table', 'json', 'csv', 'html'] as const;
 export type ReportFormat = (typeof REPORT_FORMATS)[number];
 
+/** The JSON output (schemas/output.schema.json) of a summary read successfully. */
 export function renderJson(summary: MigrationSummary): string {
-  return `${JSON.stringify(summary, null, 2)}\n`;
+  return renderOutput(buildOutput('report', succeeded(summary) ? 0 : 1, { summary }));
 }
 
 /** CSV columns and how each is read from a vault row. */

@@ -605,7 +605,12 @@ export function emulatorTime(emulator: {
  * Time against an endpoint in another process: the emulator's control API when it has one, else
  * real time scaled by `waitScale` (wall seconds per simulated second).
  */
-export function endpointTime(endpoint: string, waitScale = 1): SimulatedTime {
+/**
+ * Time at an endpoint: the emulator's clock when it has one (a Wait advances it, and with
+ * `waitScale` also sleeps that many wall seconds per simulated second), else the wall clock (a Wait
+ * sleeps, scaled by `waitScale`, default 1).
+ */
+export function endpointTime(endpoint: string, waitScale?: number): SimulatedTime {
   const control = async (path: string, body?: unknown) => {
     try {
       const response = await fetch(`${endpoint}/_emulator/${path}`, {
@@ -624,7 +629,8 @@ export function endpointTime(endpoint: string, waitScale = 1): SimulatedTime {
     },
     wait: async (seconds) => {
       const advanced = await control('clock/advance', { ms: seconds * 1000 });
-      if (!advanced) await new Promise((resolve) => setTimeout(resolve, seconds * 1000 * waitScale));
+      const scale = advanced ? (waitScale ?? 0) : (waitScale ?? 1);
+      if (scale > 0) await new Promise((resolve) => setTimeout(resolve, seconds * 1000 * scale));
     },
   };
 }

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { OutputSchema } from '../../cli/output/schema.ts';
 import { FakeAws, REGION, stateMachineArn } from './fake-aws.ts';
 import { reportFile, sampleReport } from './fixtures.ts';
 import { cli, STACK_TRACE } from './helpers.ts';
@@ -88,7 +89,13 @@ describe('vault-migrator on AWS (a fake Step Functions, CloudFormation and S3 on
   it("prints the execution's output as JSON on stdout with --json", async () => {
     const result = await onAws('migrate', '--vault', 'legacy', '--json', '--quiet');
     expect(result.status).toBe(0);
-    expect(JSON.parse(result.stdout)).toEqual(OUTPUT);
+    const json = OutputSchema.parse(JSON.parse(result.stdout));
+    expect(json).toMatchObject({
+      command: 'migrate',
+      ok: true,
+      execution: { where: 'aws', status: 'SUCCEEDED' },
+    });
+    expect(json.vaults[0]).toMatchObject({ vault: 'legacy', outcome: 'MIGRATED_SOURCE_KEPT', copied: 301 });
     expect(result.stderr).toBe('');
   });
 
@@ -112,7 +119,10 @@ describe('vault-migrator on AWS (a fake Step Functions, CloudFormation and S3 on
 
     const json = await onAws('migrate', '--vault', 'legacy', '--name', 'denied-json', '--json', '--quiet');
     expect(json.status).toBe(1);
-    expect(JSON.parse(json.stdout)).toMatchObject({ status: 'FAILED', error: 'DeletionNotAllowed' });
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      execution: { status: 'FAILED' },
+      error: { name: 'DeletionNotAllowed' },
+    });
   });
 
   it('exits 1 when a batch succeeds but one of its vaults failed', async () => {

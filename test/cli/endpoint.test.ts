@@ -50,11 +50,11 @@ describe('vault-migrator --endpoint, against an emulator started separately', ()
     const first = await cli(['migrate', '--vault', 'alpha', '--name', 'first', '--json', ...endpoint]);
     expect(first.stderr).toBe('');
     expect(first.status).toBe(0);
-    expect(JSON.parse(first.stdout)).toMatchObject({ outcome: 'MIGRATED', sourceVaultName: 'alpha' });
+    expect(JSON.parse(first.stdout)).toMatchObject({ vaults: [{ outcome: 'MIGRATED', vault: 'alpha' }] });
 
     const second = await cli(['migrate', '--vault', 'beta', '--name', 'second', '--json', ...endpoint]);
     expect(second.status).toBe(0);
-    expect(JSON.parse(second.stdout)).toMatchObject({ outcome: 'MIGRATED', sourceVaultName: 'beta' });
+    expect(JSON.parse(second.stdout)).toMatchObject({ vaults: [{ outcome: 'MIGRATED', vault: 'beta' }] });
 
     const kms = new KMSClient({
       endpoint: emulator.url,

@@ -2,6 +2,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SeedSpec } from '#emulator/seed.ts';
+import { OutputSchema } from '../../cli/output/schema.ts';
 import { cli, SMALL_ACCOUNT, STACK_TRACE, tempDir } from './helpers.ts';
 
 describe('vault-migrator --local, on the embedded emulator', () => {
@@ -31,15 +32,11 @@ describe('vault-migrator --local, on the embedded emulator', () => {
   it('migrates one vault, prints its output as JSON on stdout and progress on stderr, and exits 0', async () => {
     const result = await local('migrate', '--vault', 'alpha', '--name', 'alpha-run', '--json');
     expect(result.status).toBe(0);
-    const output = JSON.parse(result.stdout) as {
-      outcome: string;
-      sourceVaultName: string;
-      counts: Record<string, number>;
-    };
-    expect(output.outcome).toBe('MIGRATED');
-    expect(output.sourceVaultName).toBe('alpha');
-    expect(output.counts.copied).toBe(10);
-    expect(output.counts.skipped).toBe(1);
+    const output = OutputSchema.parse(JSON.parse(result.stdout));
+    expect(output.vaults[0]?.outcome).toBe('MIGRATED');
+    expect(output.vaults[0]?.vault).toBe('alpha');
+    expect(output.counts?.copied).toBe(10);
+    expect(output.counts?.skipped).toBe(1);
     expect(result.stderr).toMatch(/alpha .*10\/10 copies.*migrated/);
     for (const file of ['execution.json', 'report.json', 'report.csv', 'summary.txt', 'report.html']) {
       expect(existsSync(join(dir.path, 'alpha-run', file)), file).toBe(true);
@@ -98,7 +95,10 @@ describe('vault-migrator --local, on the embedded emulator', () => {
 
     const json = await local('migrate', '--vault', 'missing', '--name', 'missing-json', '--json');
     expect(json.status).toBe(1);
-    expect(JSON.parse(json.stdout)).toMatchObject({ status: 'FAILED', error: 'SourceVaultNotFound' });
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      execution: { status: 'FAILED' },
+      error: { name: 'SourceVaultNotFound' },
+    });
   });
 
   it('migrates every flagged vault, reports the one that failed, and exits 1', async () => {

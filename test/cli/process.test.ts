@@ -49,7 +49,10 @@ describe('vault-migrator as a process', () => {
       '--json',
     ]);
     expect(result.status).toBe(0);
-    expect(JSON.parse(result.stdout)).toMatchObject({ outcome: 'MIGRATED', sourceVaultName: 'beta' });
+    expect(JSON.parse(result.stdout)).toMatchObject({
+      ok: true,
+      vaults: [{ outcome: 'MIGRATED', vault: 'beta' }],
+    });
     expect(result.stderr).toMatch(/beta .*6\/6 copies/);
     expect(result.stderr).not.toContain('NodeVersionSupportWarning');
   });
