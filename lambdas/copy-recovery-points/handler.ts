@@ -13,6 +13,7 @@ import {
   StartCopyJobCommand,
 } from '@aws-sdk/client-backup';
 import { z } from 'zod';
+import { HistoryBudgetSchema, isSpent, LOOP_STEP_EVENTS, latestBudget, spend } from '#shared/budget.ts';
 import { type Classification, classifyRecoveryPoint } from '#shared/classify.ts';
 import { backupClient } from '#shared/clients.ts';
 import { currentTime } from '#shared/clock.ts';
@@ -46,6 +47,7 @@ const CopyEventSchema = z.looseObject({
   copy: z.looseObject({ sweep: z.number().int().min(-1) }).nullish(),
   sweep: z.number().int().min(0).optional(),
   executionName: z.string().optional(),
+  budget: HistoryBudgetSchema.nullish(),
 });
 
 /**
@@ -436,19 +438,8 @@ function roundState(event: CopyEvent): CopyState {
     fresh.counters = { ...previous.counters };
     fresh.failureSample = [...previous.failureSample];
     fresh.meanCopySeconds = previous.meanCopySeconds;
-    fresh.execution = previous.execution;
-    fresh.roundsThisExecution = previous.roundsThisExecution;
   }
   return fresh;
-}
-
-/**
- * Rounds one execution runs before it continues in a child execution: about 9 history events a
- * round keeps the pump's share well under the 25,000-event limit.
- */
-export function roundsPerExecution(): number {
-  const configured = Number(process.env.MAX_ROUNDS_PER_EXECUTION ?? 1500);
-  return Number.isInteger(configured) && configured > 0 ? configured : 1500;
 }
 
 export async function copyRecoveryPoints(event: CopyEvent, now = currentTime()): Promise<CopyState> {
@@ -462,12 +453,13 @@ export async function copyRecoveryPoints(event: CopyEvent, now = currentTime()):
   await round.startRetries();
   await round.startFromListing();
   const state = round.finish();
-  if (event.executionName && state.execution !== event.executionName) {
-    state.execution = event.executionName;
-    state.roundsThisExecution = 0;
-  }
-  state.roundsThisExecution++;
-  state.continueAsNew = !state.done && state.roundsThisExecution >= roundsPerExecution();
+  // The newer of the pump's own budget and the one verification handed over for a new sweep.
+  state.budget = spend(
+    latestBudget(event.copy?.budget, event.budget),
+    event.executionName ?? migration.executionId,
+    LOOP_STEP_EVENTS.copyRound,
+  );
+  state.continueAsNew = !state.done && isSpent(state.budget, config.loopEventsPerExecution);
   logger.info('copy round', {
     counters: state.counters,
     inFlight: state.inFlight.length,

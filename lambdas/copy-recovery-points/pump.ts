@@ -148,7 +148,6 @@ export function initialCopyState(sweep: number): CopyState {
     meanCopySeconds: INITIAL_MEAN_COPY_SECONDS,
     waitSeconds: 0,
     done: false,
-    roundsThisExecution: 0,
     continueAsNew: false,
   };
 }

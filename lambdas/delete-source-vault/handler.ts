@@ -4,6 +4,7 @@
  * machine calls it again after `waitSeconds` until `done`.
  */
 import { z } from 'zod';
+import { HistoryBudgetSchema, isSpent, LOOP_STEP_EVENTS, latestBudget, spend } from '#shared/budget.ts';
 import { currentTime } from '#shared/clock.ts';
 import { readConfig } from '#shared/config.ts';
 import type { RetirementEvent } from '#shared/contracts.ts';
@@ -31,7 +32,12 @@ const RetirementEventSchema = z.looseObject({
     sourceVaultName: z.string().regex(VAULT_NAME_PATTERN),
     targetVaultName: z.string().regex(VAULT_NAME_PATTERN),
   }),
-  verification: z.looseObject({ done: z.boolean(), missing: count, verified: count.default(0) }),
+  verification: z.looseObject({
+    done: z.boolean(),
+    missing: count,
+    verified: count.default(0),
+    budget: HistoryBudgetSchema.optional(),
+  }),
   planRepoint: z
     .looseObject({
       failures: z.array(
@@ -61,8 +67,11 @@ const RetirementEventSchema = z.looseObject({
       deletionWaits: count.default(0),
       retryLater: count.default(0),
       parentsRefused: z.array(z.string()).max(RETIREMENT_LIMITS.maxParentsRefused).default([]),
+      budget: HistoryBudgetSchema.optional(),
+      continueAsNew: z.boolean().optional(),
     })
     .nullish(),
+  executionName: z.string().optional(),
 });
 
 type ParsedRetirement = z.output<typeof RetirementEventSchema>['retirement'];
@@ -94,14 +103,47 @@ export async function deleteSourceVault(
   now: Date = currentTime(),
 ): Promise<RetirementProgress> {
   const event = parseEvent(RetirementEventSchema, rawEvent, 'delete-source-vault');
-  const refusal = deletionRefusal(event.migration, readConfig().allowSourceDeletion);
+  const config = readConfig();
+  const refusal = deletionRefusal(event.migration, config.allowSourceDeletion);
   if (refusal !== null) {
     throw new DeletionNotAllowed(refusal);
   }
+  // A retirement that already finished is handed back as it is (nothing called, nothing spent).
+  if (event.retirement?.done) return resume(event.retirement);
+  const state = accountFor(await retirementRound(event, now), event, config.loopEventsPerExecution);
+  logger.info('Retirement round', {
+    pass: state.pass,
+    listingDone: state.listingDone,
+    deleted: state.deleted,
+    retiredWithExpiry: state.retiredWithExpiry,
+    awaitingConfirmation: state.awaitingConfirmation,
+    kept: state.kept,
+    vaultDeleted: state.vaultDeleted,
+    done: state.done,
+    continueAsNew: state.continueAsNew,
+  });
+  return state;
+}
+
+/** The round's state with this round's history events spent from the execution's budget. */
+function accountFor(
+  state: RetirementProgress,
+  event: z.output<typeof RetirementEventSchema>,
+  loopEventsPerExecution: number,
+): RetirementProgress {
+  const budget = spend(
+    latestBudget(event.retirement?.budget, event.verification.budget),
+    event.executionName ?? event.migration.executionId,
+    LOOP_STEP_EVENTS.retirementRound,
+  );
+  return { ...state, budget, continueAsNew: !state.done && isSpent(budget, loopEventsPerExecution) };
+}
+
+async function retirementRound(
+  event: z.output<typeof RetirementEventSchema>,
+  now: Date,
+): Promise<RetirementProgress> {
   const state = resume(event.retirement);
-  if (state.done) {
-    return state;
-  }
   const keepEverything = reasonToKeepEverything(event.verification, event.planRepoint);
   if (keepEverything !== null) {
     return { ...state, done: true, waitSeconds: 0, vaultKeptBecause: `Source vault kept: ${keepEverything}` };
@@ -112,16 +154,6 @@ export async function deleteSourceVault(
     now,
   );
   await round.run();
-  logger.info('Retirement round', {
-    pass: state.pass,
-    listingDone: state.listingDone,
-    deleted: state.deleted,
-    retiredWithExpiry: state.retiredWithExpiry,
-    awaitingConfirmation: state.awaitingConfirmation,
-    kept: state.kept,
-    vaultDeleted: state.vaultDeleted,
-    done: state.done,
-  });
   return state;
 }
 

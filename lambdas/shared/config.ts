@@ -25,7 +25,16 @@ export interface MigratorConfig {
   reportTopicArn: string | undefined;
   /** Sweeps of the verify/copy loop for recovery points that appear during the migration. */
   maxSweeps: number;
+  /**
+   * History events one execution's loops (copy, verification, retirement) may use before the
+   * migration carries on in a child execution (MAX_LOOP_EVENTS_PER_EXECUTION). The default leaves
+   * room under Step Functions' 25,000 for the states around the loops and Lambda retries.
+   */
+  loopEventsPerExecution: number;
 }
+
+/** Default of {@link MigratorConfig.loopEventsPerExecution}. */
+export const DEFAULT_LOOP_EVENTS_PER_EXECUTION = 15_000;
 
 function integer(name: string, fallback: number, min: number, max: number): number {
   const raw = process.env[name];
@@ -66,6 +75,12 @@ export function readConfig(): MigratorConfig {
     reportDir: optional('REPORT_DIR'),
     reportTopicArn: optional('REPORT_TOPIC_ARN'),
     maxSweeps: integer('MAX_SWEEPS', 3, 1, 20),
+    loopEventsPerExecution: integer(
+      'MAX_LOOP_EVENTS_PER_EXECUTION',
+      DEFAULT_LOOP_EVENTS_PER_EXECUTION,
+      20,
+      20_000,
+    ),
   };
 }
 

@@ -1,3 +1,5 @@
+import type { HistoryBudget } from './budget.ts';
+
 /**
  * The data that flows between the states of MigrateVault: every Lambda's input and output. All of it
  * is JSON (dates as ISO strings) and small, whatever the size of the vault: AWS is the ledger, and
@@ -131,10 +133,9 @@ export interface CopyState {
   waitSeconds: number;
   /** Nothing left to start and nothing in flight: go to verification. */
   done: boolean;
-  /** The execution running the rounds, and how many it has run (history budget). */
-  execution?: string;
-  roundsThisExecution: number;
-  /** The execution's budget of rounds is spent: carry on in a child execution. */
+  /** The execution's history budget for its loops (see budget.ts). */
+  budget?: HistoryBudget;
+  /** The execution's history budget is spent: carry on in a child execution. */
   continueAsNew: boolean;
 }
 
@@ -143,8 +144,10 @@ export interface CopyEvent extends MigrationEvent {
   copy?: CopyState | null;
   /** Verification asks for a new sweep by passing its number. */
   sweep?: number;
-  /** `$$.Execution.Name`, to count the rounds of each execution. */
+  /** `$$.Execution.Name`, to count each execution's history events. */
   executionName?: string;
+  /** The budget handed over by the loop before this one (verification, for a new sweep). */
+  budget?: HistoryBudget | null;
 }
 
 export interface EncryptionTally {
@@ -177,11 +180,17 @@ export interface VerificationState {
   /** Verification ended with missing copies and sweeps remain: run the pump again. */
   needsAnotherSweep: boolean;
   sweep: number;
+  /** The execution's history budget for its loops (handed over from the copy loop). */
+  budget?: HistoryBudget;
+  /** The budget is spent before verification finished: carry on in a child execution. */
+  continueAsNew?: boolean;
 }
 
 export interface VerificationEvent extends MigrationEvent {
   verification?: VerificationState | null;
   copy?: CopyState | null;
+  /** `$$.Execution.Name`, to count each execution's history events. */
+  executionName?: string;
 }
 
 /** Retirement of the source, at `$.retirement`. */
@@ -200,12 +209,18 @@ export interface RetirementState {
   /** Why the vault was kept, when it was. */
   vaultKeptBecause?: string;
   waitSeconds: number;
+  /** The execution's history budget for its loops (handed over from verification). */
+  budget?: HistoryBudget;
+  /** The budget is spent before the retirement finished: carry on in a child execution. */
+  continueAsNew?: boolean;
 }
 
 export interface RetirementEvent extends MigrationEvent {
   verification: VerificationState;
   planRepoint?: PlanRepointResult | null;
   retirement?: RetirementState | null;
+  /** `$$.Execution.Name`, to count each execution's history events. */
+  executionName?: string;
 }
 
 /** What the report step receives: whatever the execution reached, plus the error if it failed. */

@@ -6,6 +6,7 @@
  * the state machine loops until `done`.
  */
 import { z } from 'zod';
+import { HistoryBudgetSchema, isSpent, LOOP_STEP_EVENTS, latestBudget, spend } from '#shared/budget.ts';
 import { classifyRecoveryPoint } from '#shared/classify.ts';
 import { currentTime } from '#shared/clock.ts';
 import { readConfig } from '#shared/config.ts';
@@ -27,8 +28,11 @@ import { MigrationSchema, parseEvent } from '#shared/schemas.ts';
 
 const VerificationEventSchema = z.looseObject({
   migration: MigrationSchema,
-  verification: z.looseObject({ cursor: z.string().nullable(), done: z.boolean() }).nullish(),
-  copy: z.looseObject({ sweep: z.number().int().min(-1) }).nullish(),
+  verification: z
+    .looseObject({ cursor: z.string().nullable(), done: z.boolean(), budget: HistoryBudgetSchema.optional() })
+    .nullish(),
+  copy: z.looseObject({ sweep: z.number().int().min(-1), budget: HistoryBudgetSchema.optional() }).nullish(),
+  executionName: z.string().optional(),
 });
 
 /** Source pages verified per invocation: about 5,000 recovery points, well within a Lambda's time. */
@@ -99,6 +103,12 @@ export async function verifyMigration(
     previous && !previous.done && previous.sweep === sweep
       ? structuredClone(previous)
       : initialVerification(sweep);
+  // The copy loop hands its budget over; a verification that continues in a child keeps its own.
+  state.budget = spend(
+    latestBudget(previous?.budget, parsed.copy?.budget),
+    parsed.executionName ?? migration.executionId,
+    LOOP_STEP_EVENTS.verificationPage,
+  );
 
   for (let pageCount = 0; pageCount < PAGES_PER_INVOCATION && !state.done; pageCount++) {
     const page = await listSourcePage(migration.sourceVaultName, state.cursor);
@@ -152,6 +162,7 @@ export async function verifyMigration(
     state.cursor = page.nextToken;
     if (page.nextToken === null) state.done = true;
   }
+  state.continueAsNew = !state.done && isSpent(state.budget, config.loopEventsPerExecution);
   if (state.done) {
     state.needsAnotherSweep = state.missing > 0 && sweep + 1 < config.maxSweeps;
     logger.info('verification finished', {

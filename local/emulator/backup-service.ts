@@ -34,6 +34,8 @@ export interface BackupSettings {
   accountId: string;
   /** Page size when the caller sends no MaxResults: small, so a caller that ignores NextToken fails. */
   defaultPageSize: number;
+  /** Most items a list page holds whatever MaxResults asks (AWS may return fewer, with a NextToken). */
+  maxPageSize: number;
   /** Concurrent copy jobs in the account (AWS: 100 outbound to a Region). */
   copyConcurrencyLimit: number;
   /** Past a limit (account or one-per-resource): queue in CREATED, or refuse with LimitExceededException. */

@@ -23,6 +23,8 @@ export interface EmulatorOptions {
   port?: number;
   /** Default 10. */
   defaultPageSize?: number;
+  /** Most items in any list page, whatever MaxResults asks. Default 1000 (AWS's largest MaxResults). */
+  maxPageSize?: number;
   /** Default 100. */
   copyConcurrencyLimit?: number;
   /** Default 'queue'. */
@@ -91,6 +93,7 @@ export class Emulator {
         region: this.region,
         accountId: this.accountId,
         defaultPageSize: options.defaultPageSize ?? 10,
+        maxPageSize: options.maxPageSize ?? 1000,
         copyConcurrencyLimit: options.copyConcurrencyLimit ?? 100,
         limitBehaviour: options.limitBehaviour ?? 'queue',
         copyStartDelayMs: options.copyStartDelayMs ?? MINUTE_MS,
@@ -265,6 +268,7 @@ export class Emulator {
         if (typeof body.copyConcurrencyLimit === 'number')
           settings.copyConcurrencyLimit = body.copyConcurrencyLimit;
         if (typeof body.defaultPageSize === 'number') settings.defaultPageSize = body.defaultPageSize;
+        if (typeof body.maxPageSize === 'number') settings.maxPageSize = body.maxPageSize;
         if (typeof body.listingLagMs === 'number') settings.listingLagMs = body.listingLagMs;
         if (typeof body.copyJobHistoryDays === 'number')
           settings.copyJobHistoryDays = body.copyJobHistoryDays;

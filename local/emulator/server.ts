@@ -54,7 +54,8 @@ export const KMS_MUTATING = new Set([
 
 /** The AWS Backup REST-JSON routes (paths as SDK v3 sends them; trailing slashes are ignored). */
 export function backupRoutes(backup: BackupService): Route[] {
-  const page = (ctx: RequestContext) => pageSize(ctx.query, backup.settings.defaultPageSize);
+  const page = (ctx: RequestContext) =>
+    pageSize(ctx.query, backup.settings.defaultPageSize, backup.settings.maxPageSize);
   const label = (ctx: RequestContext, index: number) => ctx.labels[index] ?? '';
   const route = (
     method: string,

@@ -66,15 +66,18 @@ export function checkVaultName(name: string): string {
   return name;
 }
 
-/** MaxResults as AWS checks it (1..1000), else the emulator's small default. */
-export function pageSize(query: URLSearchParams, fallback: number): number {
+/**
+ * MaxResults as AWS checks it (1..1000), else the emulator's small default; never more than
+ * `largest`: AWS may return fewer items than asked with a NextToken, and callers must page on.
+ */
+export function pageSize(query: URLSearchParams, fallback: number, largest = 1000): number {
   const raw = query.get('maxResults');
-  if (raw === null) return fallback;
+  if (raw === null) return Math.min(fallback, largest);
   const value = Number(raw);
   if (!Number.isInteger(value) || value < 1 || value > 1000) {
     throw invalidParameter(`maxResults must be between 1 and 1000, got ${raw}`);
   }
-  return value;
+  return Math.min(value, largest);
 }
 
 export function queryDate(query: URLSearchParams, field: string): Date | undefined {

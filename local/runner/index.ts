@@ -88,6 +88,8 @@ export interface ExecutionStats {
   /** Estimate of the execution's history events, with AWS's per-state event counts. */
   historyEvents: number;
   largestPayloadBytes: number;
+  /** How many times each state was entered. */
+  statesEntered: Record<string, number>;
 }
 
 export interface ExecutionResult {
@@ -224,6 +226,7 @@ export class LocalRunner {
       lambdaInvocations: 0,
       historyEvents: 2,
       largestPayloadBytes: Buffer.byteLength(JSON.stringify(input)),
+      statesEntered: {},
     };
     executions.push(stats);
     const startTime = (await this.options.time.now()).toISOString();
@@ -245,6 +248,7 @@ export class LocalRunner {
       for await (const event of execution.eventLogs) {
         if (event.type === 'StateEntered') {
           stats.stateTransitions++;
+          stats.statesEntered[event.state.name] = (stats.statesEntered[event.state.name] ?? 0) + 1;
           stats.historyEvents += EVENTS_PER_STATE[event.state.type] ?? 2;
         } else if (event.type === 'StateRetried' || event.type === 'StateFailed') {
           stats.historyEvents += 3;

@@ -160,8 +160,8 @@ export function planRun(seed: number): SoakPlan {
   input.maxConcurrentCopies = maxConcurrentCopies;
 
   const environment: Record<string, string> = {};
-  // Small round budgets make long runs continue in child executions.
-  if (random.chance(0.3)) environment.MAX_ROUNDS_PER_EXECUTION = String(random.int(6, 30));
+  // Small history budgets make long runs continue in child executions, from any of the loops.
+  if (random.chance(0.3)) environment.MAX_LOOP_EVENTS_PER_EXECUTION = String(random.int(54, 270));
 
   const rounds = Math.ceil(count / Math.min(maxConcurrentCopies, copyConcurrencyLimit)) + 4;
   const arrivals: Arrival[] = [];

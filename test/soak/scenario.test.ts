@@ -35,7 +35,7 @@ describe('soak run plans', () => {
     expect(PLANS.some((plan) => plan.input.deleteSourceVault !== true)).toBe(true);
     expect(PLANS.filter((plan) => plan.killAtWait !== undefined).length).toBeGreaterThan(30);
     expect(PLANS.filter((plan) => plan.arrivals.length > 0).length).toBeGreaterThan(20);
-    expect(PLANS.some((plan) => plan.environment.MAX_ROUNDS_PER_EXECUTION !== undefined)).toBe(true);
+    expect(PLANS.some((plan) => plan.environment.MAX_LOOP_EVENTS_PER_EXECUTION !== undefined)).toBe(true);
     expect(PLANS.some((plan) => (plan.faults.emptyVaultDeleteFailures ?? 0) > 0)).toBe(true);
     expect(PLANS.some((plan) => plan.account.vaults?.[0]?.recoveryPoints?.some((rp) => rp.legalHold))).toBe(
       true,

@@ -278,7 +278,7 @@ describe('MigrateVault, run for real on the local engine', () => {
   });
 
   it('continues in child executions when one execution has used its budget of rounds', async () => {
-    const { emulator, runner } = await withVault({}, { MAX_ROUNDS_PER_EXECUTION: '8' });
+    const { emulator, runner } = await withVault({}, { MAX_LOOP_EVENTS_PER_EXECUTION: '72' });
     const result = await runner.startExecution('MigrateVault', {
       sourceVaultName: 'legacy',
       maxConcurrentCopies: 5,
@@ -290,5 +290,37 @@ describe('MigrateVault, run for real on the local engine', () => {
     expect(
       [...copiesPerSource(emulator, 'legacy', 'legacy-encrypted').values()].filter((n) => n === 1),
     ).toHaveLength(60);
+  });
+
+  it('continues every loop (copy, verification, retirement) in a child under one history budget', async () => {
+    // Pages of at most 20 (AWS may serve fewer than asked): verification reads 5 pages an
+    // invocation, so a 300-point vault takes several verification invocations and retirement rounds.
+    current = await scenario({ maxPageSize: 20 }, { MAX_LOOP_EVENTS_PER_EXECUTION: '30' });
+    const { emulator, runner } = current;
+    emulator.seed({
+      vaults: [
+        { name: 'big', encryptionKey: 'none', generate: { count: 300, perResource: 1, mix: { S3: 1 } } },
+      ],
+    });
+    const result = await runner.startExecution('MigrateVault', {
+      sourceVaultName: 'big',
+      deleteSourceVault: true,
+      maxConcurrentCopies: 100,
+    });
+    expect(result.status).toBe('SUCCEEDED');
+    expect((result.output as ReportResult).outcome).toBe('MIGRATED_SOURCE_RETIRED');
+    const handedOver = (state: string) =>
+      result.executions.filter((execution) => (execution.statesEntered[state] ?? 0) > 0).length;
+    expect(handedOver('Hand the copying to a child execution')).toBeGreaterThan(0);
+    expect(handedOver('Hand the verification to a child execution')).toBeGreaterThan(0);
+    expect(handedOver('Hand the retirement to a child execution')).toBeGreaterThan(0);
+    // Each execution's loops stay within the budget: 30 events of loop steps, plus the states around them.
+    for (const execution of result.executions) expect(execution.historyEvents).toBeLessThan(30 + 60);
+    expect(emulator.backup.vaults.has('big')).toBe(false);
+    expect([...copiesPerSource(emulator, 'big', 'big-encrypted').values()].every((n) => n === 1)).toBe(true);
+    console.log(
+      'history events per execution:',
+      result.executions.map((execution) => execution.historyEvents).join(', '),
+    );
   });
 });
