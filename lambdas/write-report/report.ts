@@ -23,6 +23,7 @@ import {
   describeActualEncryption,
   type EncryptionOutcome,
 } from '#shared/encryption.ts';
+import { copyKey } from '#shared/ledger.ts';
 import { recoveryPointTraits } from '#shared/resource-types.ts';
 import { DAY_MS, sourceExpiresAt } from '#shared/retention.ts';
 import type { EncryptionByResourceType } from './by-type.ts';
@@ -133,6 +134,7 @@ type ReportCopyJob = Pick<
 type TargetRecoveryPoint = Pick<
   RecoveryPointByBackupVault,
   | 'RecoveryPointArn'
+  | 'ResourceArn'
   | 'Status'
   | 'IsEncrypted'
   | 'EncryptionKeyArn'
@@ -235,17 +237,30 @@ export function buildRows({ migration, sources, targetRecoveryPoints, copyJobs }
     jobsBySource.set(source, [...(jobsBySource.get(source) ?? []), job]);
   }
 
-  const findCopy = (arn: string) => {
+  // A copy keeps its source's resource and creation date: the target vault's recovery points are
+  // the ledger that outlives copy-job history (AWS lists jobs for a limited time).
+  const targetByKey = new Map<string, TargetRecoveryPoint[]>();
+  for (const recoveryPoint of targetRecoveryPoints) {
+    if (!recoveryPoint.ResourceArn || !recoveryPoint.CreationDate) continue;
+    const key = copyKey(recoveryPoint);
+    targetByKey.set(key, [...(targetByKey.get(key) ?? []), recoveryPoint]);
+  }
+
+  const findCopy = (arn: string, source?: ClassifiedSource['recoveryPoint']) => {
     const jobs = jobsBySource.get(arn) ?? [];
     const job = pickCopyJob(jobs, (copyArn) => targetByArn.has(copyArn));
-    const copy = job?.DestinationRecoveryPointArn
+    const byJob = job?.DestinationRecoveryPointArn
       ? targetByArn.get(job.DestinationRecoveryPointArn)
       : undefined;
-    return { jobs, job, copy };
+    if (byJob || !source?.ResourceArn || !source.CreationDate) return { jobs, job, copy: byJob };
+    // No job names a copy that is still there: look for the copy itself.
+    const matches = targetByKey.get(copyKey(source)) ?? [];
+    const copy = matches.find((candidate) => isFinishedStatus(candidate.Status)) ?? matches[0];
+    return { jobs, job: copy ? undefined : job, copy, copyArn: copy?.RecoveryPointArn };
   };
 
   const copyFields = (
-    { jobs, job, copy }: ReturnType<typeof findCopy>,
+    { jobs, job, copy, copyArn }: ReturnType<typeof findCopy>,
     sourceExpiry: Date | undefined | 'UNKNOWN',
     sourceKeyArn: string | undefined,
   ) => {
@@ -255,7 +270,7 @@ export function buildRows({ migration, sources, targetRecoveryPoints, copyJobs }
       copyJobState: job?.State ?? null,
       copyJobs: jobs.length,
       copyFailure: job?.State === 'FAILED' || job?.State === 'PARTIAL' ? (job.StatusMessage ?? null) : null,
-      copyRecoveryPointArn: job?.DestinationRecoveryPointArn ?? null,
+      copyRecoveryPointArn: job?.DestinationRecoveryPointArn ?? copyArn ?? null,
       copyStatus: copy ? (copy.Status ?? null) : job?.DestinationRecoveryPointArn ? 'GONE' : null,
       copyEncryption: encryption?.outcome ?? null,
       copyKeyArn: encryption?.keyArn ?? null,
@@ -270,7 +285,7 @@ export function buildRows({ migration, sources, targetRecoveryPoints, copyJobs }
     const arn = recoveryPoint.RecoveryPointArn ?? classification.recoveryPointArn;
     seen.add(arn);
     const sourceKeyArn = recoveryPoint.EncryptionKeyArn || undefined;
-    const found = findCopy(arn);
+    const found = findCopy(arn, recoveryPoint);
     const copied = found.copy !== undefined && isFinishedStatus(found.copy.Status);
     rows.push({
       recoveryPointArn: arn,
