@@ -292,6 +292,40 @@ describe('MigrateVault, run for real on the local engine', () => {
     ).toHaveLength(60);
   });
 
+  it('carries on a continuation started by a parent of the previous definition (copy loop state only)', async () => {
+    const { emulator, runner, keyArn } = await withVault();
+    emulator.seed({ vaults: [{ name: 'legacy-encrypted', encryptionKey: keyArn }] });
+    const source = emulator.backup.getVault('legacy');
+    const target = emulator.backup.getVault('legacy-encrypted');
+    const startedAt = emulator.clock.now().toISOString();
+    // What "Continue in a child execution" carried before the loops shared one history budget.
+    const continuation = {
+      input: { sourceVaultName: 'legacy' },
+      migration: {
+        executionId: 'older-parent',
+        sourceVaultName: 'legacy',
+        sourceVaultArn: source.arn,
+        targetVaultName: 'legacy-encrypted',
+        targetVaultArn: target.arn,
+        kmsKeyArn: keyArn,
+        deleteSourceVault: false,
+        dryRun: false,
+        maxConcurrentCopies: 20,
+        startedAt,
+        status: 'READY',
+      },
+      targetVault: null,
+      planRepoint: null,
+      sweep: 0,
+      copy: { sweep: -1 },
+      executionId: 'older-parent',
+    };
+    const result = await runner.startExecution('MigrateVault', { continuation }, 'older-parent-child');
+    expect(`${result.error}: ${result.cause}`).toBe('undefined: undefined');
+    expect(result.status).toBe('SUCCEEDED');
+    expect((result.output as ReportResult).outcome).toBe('MIGRATED');
+  });
+
   it('continues every loop (copy, verification, retirement) in a child under one history budget', async () => {
     // Pages of at most 20 (AWS may serve fewer than asked): verification reads 5 pages an
     // invocation, so a 300-point vault takes several verification invocations and retirement rounds.
