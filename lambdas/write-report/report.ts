@@ -239,6 +239,11 @@ export function buildRows({ migration, sources, targetRecoveryPoints, copyJobs }
 
   // A copy keeps its source's resource and creation date: the target vault's recovery points are
   // the ledger that outlives copy-job history (AWS lists jobs for a limited time).
+  const sourceKeys = new Map<string, number>();
+  for (const { recoveryPoint } of sources) {
+    if (!recoveryPoint.ResourceArn || !recoveryPoint.CreationDate) continue;
+    sourceKeys.set(copyKey(recoveryPoint), (sourceKeys.get(copyKey(recoveryPoint)) ?? 0) + 1);
+  }
   const targetByKey = new Map<string, TargetRecoveryPoint[]>();
   for (const recoveryPoint of targetRecoveryPoints) {
     if (!recoveryPoint.ResourceArn || !recoveryPoint.CreationDate) continue;
@@ -253,10 +258,15 @@ export function buildRows({ migration, sources, targetRecoveryPoints, copyJobs }
       ? targetByArn.get(job.DestinationRecoveryPointArn)
       : undefined;
     if (byJob || !source?.ResourceArn || !source.CreationDate) return { jobs, job, copy: byJob };
-    // No job names a copy that is still there: look for the copy itself.
-    const matches = targetByKey.get(copyKey(source)) ?? [];
-    const copy = matches.find((candidate) => isFinishedStatus(candidate.Status)) ?? matches[0];
-    return { jobs, job: copy ? undefined : job, copy, copyArn: copy?.RecoveryPointArn };
+    // No job names a copy that is still there: look for a finished copy itself, when no other
+    // source shares the resource and creation date (it could be that one's copy).
+    const key = copyKey(source);
+    const copy =
+      (sourceKeys.get(key) ?? 0) === 1
+        ? (targetByKey.get(key) ?? []).find((candidate) => isFinishedStatus(candidate.Status))
+        : undefined;
+    if (!copy) return { jobs, job, copy: byJob };
+    return { jobs, job: undefined, copy, copyArn: copy.RecoveryPointArn };
   };
 
   const copyFields = (

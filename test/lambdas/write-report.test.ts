@@ -174,6 +174,45 @@ function byArn(rows: readonly ReportRow[], arn: string): ReportRow {
   return row;
 }
 
+describe('buildRows without copy jobs (AWS no longer lists them)', () => {
+  const resourceArn = 'arn:aws:ec2:us-east-1:123456789012:volume/vol-shared';
+
+  it('finds a copy by its source resource and creation date', () => {
+    const [row] = buildRows({
+      migration: MIGRATION,
+      sources: [classified(ebs('1'), 'EBS', { ResourceArn: resourceArn })],
+      targetRecoveryPoints: [targetCopy(ebs('c1'), { ResourceArn: resourceArn })],
+      copyJobs: [],
+    });
+    expect(row?.outcome).toBe('COPIED');
+    expect(row?.copyRecoveryPointArn).toBe(ebs('c1'));
+  });
+
+  it('credits no copy by resource and creation date when two sources share them', () => {
+    const rows = buildRows({
+      migration: MIGRATION,
+      sources: [
+        classified(ebs('1'), 'EBS', { ResourceArn: resourceArn }),
+        classified(ebs('2'), 'EBS', { ResourceArn: resourceArn }),
+      ],
+      targetRecoveryPoints: [targetCopy(ebs('c1'), { ResourceArn: resourceArn })],
+      copyJobs: [copyJob(ebs('1'), 'COMPLETED', { DestinationRecoveryPointArn: ebs('c1') })],
+    });
+    expect(rows.map((row) => row.outcome)).toEqual(['COPIED', 'NOT_COPIED']);
+  });
+
+  it('keeps a failed job on the row when only an unfinished copy matches', () => {
+    const [row] = buildRows({
+      migration: MIGRATION,
+      sources: [classified(ebs('1'), 'EBS', { ResourceArn: resourceArn })],
+      targetRecoveryPoints: [targetCopy(ebs('c1'), { ResourceArn: resourceArn, Status: 'PARTIAL' })],
+      copyJobs: [copyJob(ebs('1'), 'PARTIAL', { StatusMessage: 'nested members missing' })],
+    });
+    expect(row?.outcome).toBe('COPY_FAILED');
+    expect(row?.copyFailure).toBe('nested members missing');
+  });
+});
+
 describe('csvEscape and toCsv', () => {
   it('leaves plain text, numbers and booleans as they are and empties null', () => {
     expect(csvEscape('arn:aws:ec2:us-east-1::snapshot/snap-1')).toBe(
