@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Emulator, startEmulator } from '#emulator/index.ts';
+import { authorizeAsDeployed } from '../local/iam/stack-policies.ts';
 import {
   emulatorTime,
   FUNCTIONS,
@@ -147,6 +148,13 @@ export async function runCase(
   const reportDir = mkdtempSync(join(tmpdir(), 'vault-migrator-bench-'));
   try {
     const keyArn = emulator.kms.addKey({ alias: KEY_ALIAS }).arn;
+    // IAM in the loop, as in every local run (the baseline's own Lambdas are not in the stack and
+    // sign as the emulator's administrator).
+    const authorization = await authorizeAsDeployed(emulator, {
+      accountId: emulator.accountId,
+      region: emulator.region,
+      migrationKeyArn: keyArn,
+    });
     emulator.seed(seedFor(recoveryPoints));
     emulator.recordCalls = false;
     const { wrapped, clock } = timed(design === 'ours' ? FUNCTIONS : NAIVE_FUNCTIONS);
@@ -160,6 +168,7 @@ export async function runCase(
         VAULT_MIGRATOR_RETRY_BASE_MS: '2',
         MIGRATION_KMS_KEY_ARN: keyArn,
         COPY_ROLE_ARN: COPY_ROLE,
+        ...authorization.environment,
         ALLOW_SOURCE_DELETION: 'false',
         REPORT_DIR: reportDir,
         POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'SILENT',

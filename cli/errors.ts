@@ -59,6 +59,8 @@ export const NAMED_ERROR_HINTS: Readonly<Record<NamedError, string>> = Object.fr
     'some recovery points have no verified copy; run the same migration again to resume (nothing is copied twice)',
   SourceVaultRetained: 'every copy is verified, but the source vault was kept; the report says why',
   ConfigurationError: 'the deployment is misconfigured (a Lambda environment variable)',
+  PermissionDenied:
+    "a Lambda's role lacks the IAM action named above; grant it in infra/iam.ts and redeploy (nothing after the denied call ran)",
 });
 
 /** Errors of Step Functions itself that an execution can end with. */

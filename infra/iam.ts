@@ -1,8 +1,9 @@
-import { ArnFormat, type Stack, Validations } from 'aws-cdk-lib';
+import { ArnFormat, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import type { MigratorFunctionName } from './functions.ts';
+import { acknowledgeWildcardResources } from './nag.ts';
 
 /**
  * ARN patterns the migrator's permissions are scoped to: this account and Region only. Vault,
@@ -304,6 +305,32 @@ export class CopyRole extends Construct {
         ],
         resources: [props.migrationKey.keyArn, ...(props.additionalKmsKeyArns ?? [])],
       }),
+    );
+    // A copy reads its source with the source recovery point's key: the source vault's key, or
+    // the backed-up resource's own key (an EBS volume encrypted with a customer-managed key), which
+    // no one can list at synth time (AWS-FACTS "IAM actions the calls need": the copy role needs
+    // the key's use for the target key and for the source's key).
+    const anyKey = migratorArns(Stack.of(this)).anyKey;
+    const sourceKeyStatements = [
+      new iam.PolicyStatement({
+        sid: 'ReadWithTheSourceKeys',
+        actions: ['kms:Decrypt', 'kms:DescribeKey'],
+        resources: [anyKey],
+      }),
+      new iam.PolicyStatement({
+        sid: 'GrantBackupUseOfTheSourceKeys',
+        actions: ['kms:CreateGrant'],
+        resources: [anyKey],
+        conditions: { Bool: { 'kms:GrantIsForAWSResource': 'true' } },
+      }),
+    ];
+    for (const statement of sourceKeyStatements) this.role.addToPrincipalPolicy(statement);
+    acknowledgeWildcardResources(this.role, sourceKeyStatements, (resource) =>
+      resource === anyKey
+        ? 'A source recovery point is encrypted with its vault key or with the key of the backed-up resource ' +
+          '(any key of the account); the copy reads it with that key. Scoped to keys of this account and ' +
+          'Region, only read and AWS-resource grants.'
+        : undefined,
     );
     Validations.of(this.role).acknowledge({
       id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup]',

@@ -17,6 +17,11 @@ import {
 import { type Emulator, type EmulatorOptions, startEmulator } from '#emulator/index.ts';
 import type { SeedSpec } from '#emulator/seed.ts';
 import {
+  authorizeAsDeployed,
+  authorizeEndpointAsDeployed,
+  type StackPolicies,
+} from '../../local/iam/stack-policies.ts';
+import {
   type ExecutionResult,
   emulatorTime,
   endpointTime,
@@ -115,6 +120,41 @@ export async function ensureMigrationKey(kms: KMSClient): Promise<string> {
   return arn;
 }
 
+/**
+ * Sets the stack's policies on the emulator. With --kms-key the local stack is the one deployed
+ * with that key (`kmsKeyArn`), whose policy the stack does not manage; otherwise the migration key
+ * gets the stack key's policy.
+ */
+async function authorizeLocalRun(
+  emulator: Emulator | undefined,
+  endpoint: string,
+  region: string,
+  accountId: string,
+  keyArn: string | undefined,
+  kmsKey: string | undefined,
+  io: CliIO,
+): Promise<StackPolicies | undefined> {
+  let migrationKeyArn = keyArn;
+  if (migrationKeyArn === undefined && kmsKey !== undefined) {
+    const kms = new KMSClient({ endpoint, region, credentials: credentials(io.env), maxAttempts: 2 });
+    try {
+      migrationKeyArn = (await kms.send(new DescribeKeyCommand({ KeyId: kmsKey }))).KeyMetadata?.Arn;
+    } catch {
+      // A key that does not resolve: Prepare refuses it with InvalidKmsKey.
+    } finally {
+      kms.destroy();
+    }
+  }
+  const local = {
+    accountId,
+    region,
+    migrationKeyArn: migrationKeyArn ?? `arn:aws:kms:${region}:${accountId}:key/unresolved`,
+  };
+  const keepKeyPolicy = keyArn === undefined;
+  if (emulator) return authorizeAsDeployed(emulator, local, {}, { keepKeyPolicy });
+  return authorizeEndpointAsDeployed(endpoint, local, {}, { keepKeyPolicy });
+}
+
 /** Emulator time, optionally also sleeping `waitScale` wall seconds per simulated second. */
 function scaledEmulatorTime(emulator: Emulator, waitScale: number): SimulatedTime {
   const base = emulatorTime(emulator);
@@ -170,6 +210,24 @@ export async function openLocalSession(options: LocalOptions, io: CliIO): Promis
     }
   }
 
+  // IAM in the loop, always: every call of the Lambdas is authorized by the stack's policies (the
+  // embedded emulator, or an emulator behind --endpoint; another endpoint checks credentials itself).
+  let authorization: StackPolicies | undefined;
+  try {
+    authorization = await authorizeLocalRun(
+      emulator,
+      endpoint,
+      region,
+      accountId,
+      keyArn,
+      options.kmsKey,
+      io,
+    );
+  } catch (error) {
+    await stopEmulator();
+    throw error;
+  }
+
   // Observe before the runner exists: it may take its handlers when it is built.
   let tracker: ProgressTracker | undefined;
   const stopObserving = observeTasks((observation) => tracker?.observe(observation));
@@ -178,6 +236,7 @@ export async function openLocalSession(options: LocalOptions, io: CliIO): Promis
     region,
     accountId,
     time,
+    perFunctionIdentity: authorization !== undefined,
     environment: {
       AWS_ENDPOINT_URL: endpoint,
       AWS_REGION: region,
@@ -186,6 +245,7 @@ export async function openLocalSession(options: LocalOptions, io: CliIO): Promis
       ...('sessionToken' in creds && creds.sessionToken ? { AWS_SESSION_TOKEN: creds.sessionToken } : {}),
       ...(keyArn ? { MIGRATION_KMS_KEY_ARN: keyArn } : {}),
       COPY_ROLE_ARN: io.env.COPY_ROLE_ARN ?? `arn:aws:iam::${accountId}:role/vault-migrator-copy`,
+      ...authorization?.environment,
       // Local mode permits retiring source vaults; each execution still has to ask for it.
       ALLOW_SOURCE_DELETION: 'true',
       REPORT_DIR: reportDir,

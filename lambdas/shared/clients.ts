@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { BackupClient } from '@aws-sdk/client-backup';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { S3Client } from '@aws-sdk/client-s3';
@@ -20,38 +21,76 @@ function retryStrategy(): ConfiguredRetryStrategy {
   );
 }
 
-let backup: BackupClient | undefined;
-let kms: KMSClient | undefined;
-let s3: S3Client | undefined;
-let sns: SNSClient | undefined;
+/**
+ * Local runs only: the identity of the Lambda whose code is running. The local runner runs every
+ * Lambda in one process, Map iterations side by side, so no process-wide setting can say who calls:
+ * it binds each invocation to its function's access key id, and the clients of that invocation
+ * sign with it (the emulator maps the key to the function's role). On AWS nothing binds it and the
+ * clients use the Lambda's own credentials.
+ */
+const localCaller = new AsyncLocalStorage<string>();
+
+/** Runs `work` with every SDK client it gets signing as `accessKeyId` (local runs). */
+export function runAsLocalCaller<T>(accessKeyId: string, work: () => Promise<T>): Promise<T> {
+  return localCaller.run(accessKeyId, work);
+}
+
+interface Clients {
+  backup?: BackupClient;
+  kms?: KMSClient;
+  s3?: S3Client;
+  sns?: SNSClient;
+}
+
+let deployed: Clients = {};
+const local = new Map<string, Clients>();
+
+/** The clients of the current caller, and their credentials (the bound access key id, locally). */
+function current(): { clients: Clients; credentials?: { accessKeyId: string; secretAccessKey: string } } {
+  const accessKeyId = localCaller.getStore();
+  if (accessKeyId === undefined) return { clients: deployed };
+  let clients = local.get(accessKeyId);
+  if (!clients) {
+    clients = {};
+    local.set(accessKeyId, clients);
+  }
+  return { clients, credentials: { accessKeyId, secretAccessKey: 'local' } };
+}
 
 export function backupClient(): BackupClient {
-  backup ??= new BackupClient({ retryStrategy: retryStrategy() });
-  return backup;
+  const { clients, credentials } = current();
+  clients.backup ??= new BackupClient({
+    retryStrategy: retryStrategy(),
+    ...(credentials ? { credentials } : {}),
+  });
+  return clients.backup;
 }
 
 export function kmsClient(): KMSClient {
-  kms ??= new KMSClient({ retryStrategy: retryStrategy() });
-  return kms;
+  const { clients, credentials } = current();
+  clients.kms ??= new KMSClient({ retryStrategy: retryStrategy(), ...(credentials ? { credentials } : {}) });
+  return clients.kms;
 }
 
 /** For the report bucket. */
 export function s3Client(): S3Client {
-  s3 ??= new S3Client({ retryStrategy: retryStrategy() });
-  return s3;
+  const { clients, credentials } = current();
+  clients.s3 ??= new S3Client({ retryStrategy: retryStrategy(), ...(credentials ? { credentials } : {}) });
+  return clients.s3;
 }
 
 /** For the report notification. */
 export function snsClient(): SNSClient {
-  sns ??= new SNSClient({ retryStrategy: retryStrategy() });
-  return sns;
+  const { clients, credentials } = current();
+  clients.sns ??= new SNSClient({ retryStrategy: retryStrategy(), ...(credentials ? { credentials } : {}) });
+  return clients.sns;
 }
 
 /** Drops the clients so the next use builds them from the current environment (local runs, tests). */
 export function resetClients(): void {
-  for (const client of [backup, kms, s3, sns]) client?.destroy();
-  backup = undefined;
-  kms = undefined;
-  s3 = undefined;
-  sns = undefined;
+  for (const clients of [deployed, ...local.values()]) {
+    for (const client of [clients.backup, clients.kms, clients.s3, clients.sns]) client?.destroy();
+  }
+  deployed = {};
+  local.clear();
 }

@@ -19,6 +19,7 @@ export const NAMED_ERRORS = [
   'MigrationIncomplete',
   'SourceVaultRetained',
   'ConfigurationError',
+  'PermissionDenied',
 ] as const;
 
 export type NamedError = (typeof NAMED_ERRORS)[number];
@@ -102,6 +103,49 @@ export class ConfigurationError extends MigrationError {
   override readonly name = 'ConfigurationError';
 }
 
+/**
+ * AWS denied a call for want of a permission of this Lambda's role (HTTP 403 AccessDeniedException
+ * "User: ... is not authorized to perform: ACTION on resource: ARN ..."): a deployment fault. The
+ * message names the action to grant.
+ */
+export class PermissionDenied extends MigrationError {
+  override readonly name = 'PermissionDenied';
+  /** The IAM action AWS named as denied. */
+  readonly action: string | undefined;
+  readonly resource: string | undefined;
+
+  constructor(message: string, action?: string, resource?: string, options?: ErrorOptions) {
+    super(message, options);
+    this.action = action;
+    this.resource = resource;
+  }
+}
+
+/** The action and resource of AWS's authorization denial message, if `err` is one. */
+export function authorizationDenial(
+  err: unknown,
+): { action: string; resource: string; principal: string } | undefined {
+  if (!isAwsError(err, 'AccessDeniedException')) return undefined;
+  const match = /User: (\S+) is not authorized to perform: (\S+) on resource: (\S+)/.exec(err.message);
+  if (!match) return undefined;
+  return { principal: match[1] as string, action: match[2] as string, resource: match[3] as string };
+}
+
+/** `err` as a PermissionDenied naming the missing action, when it is AWS's authorization denial. */
+export function asPermissionDenied(err: unknown): PermissionDenied | undefined {
+  if (err instanceof PermissionDenied) return err;
+  const denial = authorizationDenial(err);
+  if (!denial) return undefined;
+  const role = /assumed-role\/([^/]+)\//.exec(denial.principal)?.[1] ?? denial.principal;
+  return new PermissionDenied(
+    `AWS denied ${denial.action} on ${denial.resource} to ${role}: grant ${denial.action} on that resource ` +
+      `to the role (infra/iam.ts) and redeploy (${(err as Error).message})`,
+    denial.action,
+    denial.resource,
+    { cause: err },
+  );
+}
+
 /** An AWS SDK v3 service exception as far as the migrator looks at it. */
 export interface AwsErrorLike {
   name: string;
@@ -128,6 +172,8 @@ export function isAwsError(err: unknown, name: string, ...moreNames: string[]): 
  * ("Insufficient privileges to perform this action"), so both count as not found.
  */
 export function isVaultNotFound(err: unknown): boolean {
+  // A denial that names an action is a missing permission, not a missing vault.
+  if (authorizationDenial(err)) return false;
   return isAwsError(err, 'ResourceNotFoundException', 'AccessDeniedException');
 }
 

@@ -1,6 +1,7 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
+import { asPermissionDenied } from './errors.ts';
 import { logger } from './logger.ts';
 
 /** Keys every log line of an invocation carries, when the event has them. */
@@ -12,7 +13,8 @@ interface Keyed {
 
 /**
  * Wraps a typed core as the Lambda handler: Powertools context injection and log keys for the
- * execution and the vault. The core stays callable without middy in tests.
+ * execution and the vault; AWS's authorization denials become PermissionDenied. The core stays
+ * callable without middy in tests.
  */
 export function lambdaHandler<Event, Result>(core: (event: Event) => Promise<Result>) {
   return middy<Event, Result, Error, Context>(async (event: Event) => {
@@ -21,6 +23,11 @@ export function lambdaHandler<Event, Result>(core: (event: Event) => Promise<Res
       executionId: keyed.migration?.executionId ?? keyed.executionId,
       sourceVaultName: keyed.migration?.sourceVaultName ?? keyed.sourceVaultName,
     });
-    return core(event);
+    try {
+      return await core(event);
+    } catch (error) {
+      // A missing permission of this Lambda's role ends as a named error naming the action.
+      throw asPermissionDenied(error) ?? error;
+    }
   }).use(injectLambdaContext(logger, { clearState: true }));
 }

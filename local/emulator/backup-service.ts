@@ -212,6 +212,7 @@ export class BackupService {
     if (!source || source.status === 'DELETING') return 'Source recovery point was deleted during the copy';
     const destination = this.vaultByArn(job.destinationVaultArn);
     if (!destination) return 'Destination backup vault no longer exists';
+    if (job.authorizationFailure) return job.authorizationFailure;
     if (destination.encryptionKeyArn) {
       const key = this.kms.findKey(destination.encryptionKeyArn);
       if (key?.keyState !== 'Enabled') {

@@ -1,4 +1,5 @@
 import type { Server } from 'node:http';
+import { type AuthorizationPolicies, Authorizer } from './authorization.ts';
 import { BackupService, type BackupSettings } from './backup-service.ts';
 import { MINUTE_MS, SimClock } from './clock.ts';
 import { AwsError } from './errors.ts';
@@ -66,6 +67,8 @@ export class Emulator {
   readonly kms: KmsService;
   readonly backup: BackupService;
   readonly seeder: Seeder;
+  /** IAM in the loop: off until policies are set (local/iam/ sets the stack's for every local run). */
+  readonly authorization: Authorizer;
   readonly calls: CallRecord[] = [];
   readonly region: string;
   readonly accountId: string;
@@ -114,6 +117,7 @@ export class Emulator {
       this.faults,
       random,
     );
+    this.authorization = new Authorizer(this.region, this.accountId, this.backup, this.kms);
     this.seeder = new Seeder(this.backup, this.kms, this.clock, random);
     this.clock.onAdvance(() => this.backup.settle());
     if (options.faults) applyFaults(this.faults, options.faults);
@@ -135,6 +139,8 @@ export class Emulator {
       settle: () => this.backup.settle(),
       onCall: (call) => this.record(call),
       admin: (method, path, body) => this.admin(method, path, body),
+      authorize: (call) => this.authorization.authorize(call),
+      afterCall: (operation, result) => this.afterCall(operation, result),
     });
     this.endpoint = await listenOnLoopback(this.server, port);
     return this.endpoint;
@@ -149,6 +155,21 @@ export class Emulator {
     await new Promise<void>((resolve, reject) =>
       server.close((error) => (error ? reject(error) : resolve())),
     );
+  }
+
+  /** Authorizes every call of the callers `policies` names (undefined: authorization off). */
+  async setAuthorization(policies: AuthorizationPolicies | undefined): Promise<void> {
+    await this.authorization.setPolicies(policies);
+  }
+
+  /** The copy job runs as its role: a role that may not use a key the copy needs fails the job. */
+  private async afterCall(operation: string, result: unknown): Promise<void> {
+    if (operation !== 'StartCopyJob' || !this.authorization.enabled) return;
+    const id = (result as { CopyJobId?: string } | undefined)?.CopyJobId;
+    const job = id === undefined ? undefined : this.backup.copyJobs.get(id);
+    if (!job || job.state === 'COMPLETED' || job.state === 'FAILED') return;
+    const failure = await this.authorization.authorizeCopyJob(job);
+    if (failure !== undefined) job.authorizationFailure = failure;
   }
 
   seed(spec: SeedSpec): Record<string, string> {
@@ -232,7 +253,7 @@ export class Emulator {
   }
 
   /** The control API: what a test or the CLI does to an emulator running in another process. */
-  private admin(method: string, path: string, body: Json): unknown {
+  private admin(method: string, path: string, body: Json): unknown | Promise<unknown> {
     const key = `${method} ${path.replace(/\/$/, '')}`;
     switch (key) {
       case 'GET health':
@@ -278,6 +299,18 @@ export class Emulator {
         this.backup.refreshSlots();
         return { ok: true };
       }
+      case 'POST authorization':
+        return this.setAuthorization(
+          body.policies === undefined || body.policies === null
+            ? undefined
+            : (body.policies as unknown as AuthorizationPolicies),
+        ).then(() => ({ ok: true, enabled: this.authorization.enabled }));
+      case 'POST key-policy': {
+        const key = this.kms.setKeyPolicy(String(body.keyId ?? ''), String(body.policy ?? ''));
+        return { ok: true, keyArn: key.arn };
+      }
+      case 'GET authorization/denials':
+        return { denials: this.authorization.denials };
       case 'GET stats':
         return this.stats();
       case 'POST stats/reset':
@@ -298,5 +331,6 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   return emulator;
 }
 
+export type { AuthorizationPolicies, PolicyDocument } from './authorization.ts';
 export type { FaultSettings } from './faults.ts';
 export type { SeedSpec } from './seed.ts';

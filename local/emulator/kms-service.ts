@@ -32,6 +32,8 @@ export class KmsService {
     alias?: string;
     region?: string;
     keyId?: string;
+    /** Key policy JSON; default: the default key policy (or AWS's policy for an AWS-managed key). */
+    policy?: string;
   }): KmsKey {
     const keyId = spec.keyId ?? this.random.uuid();
     const region = spec.region ?? this.region;
@@ -47,6 +49,7 @@ export class KmsService {
       keySpec: spec.keySpec ?? 'SYMMETRIC_DEFAULT',
       keyUsage: spec.keySpec && spec.keySpec !== 'SYMMETRIC_DEFAULT' ? 'SIGN_VERIFY' : 'ENCRYPT_DECRYPT',
       multiRegion: false,
+      ...(spec.policy === undefined ? {} : { policy: spec.policy }),
     };
     if (key.keyState === 'PendingDeletion') key.deletionDate = new Date(this.clock.nowMs() + 30 * DAY_MS);
     this.keys.set(keyId, key);
@@ -90,6 +93,75 @@ export class KmsService {
     return key && key.region === this.region ? key : undefined;
   }
 
+  /**
+   * The key's policy. A key created without one gets KMS's default key policy, which only lets the
+   * account's IAM policies grant its use; an AWS-managed key lets every principal of the account use
+   * it through the service that owns it (here AWS Backup) and read its metadata directly.
+   */
+  keyPolicy(key: KmsKey): string {
+    if (key.policy !== undefined) return key.policy;
+    const root = `arn:aws:iam::${key.accountId}:root`;
+    if (key.keyManager === 'AWS') {
+      return JSON.stringify({
+        Version: '2012-10-17',
+        Id: 'auto-backup-1',
+        Statement: [
+          {
+            Sid: 'Allow access through Backup for all principals in the account that are authorized to use Backup',
+            Effect: 'Allow',
+            Principal: { AWS: '*' },
+            Action: [
+              'kms:CreateGrant',
+              'kms:Decrypt',
+              'kms:GenerateDataKey*',
+              'kms:DescribeKey',
+              'kms:RetireGrant',
+            ],
+            Resource: '*',
+            Condition: {
+              StringEquals: {
+                'kms:CallerAccount': key.accountId,
+                'kms:ViaService': `backup.${key.region}.amazonaws.com`,
+              },
+            },
+          },
+          {
+            Sid: 'Allow direct access to key metadata to the account',
+            Effect: 'Allow',
+            Principal: { AWS: root },
+            Action: ['kms:Describe*', 'kms:Get*', 'kms:List*', 'kms:RevokeGrant'],
+            Resource: '*',
+          },
+        ],
+      });
+    }
+    return JSON.stringify({
+      Version: '2012-10-17',
+      Id: 'key-default-1',
+      Statement: [
+        {
+          Sid: 'Enable IAM User Permissions',
+          Effect: 'Allow',
+          Principal: { AWS: root },
+          Action: 'kms:*',
+          Resource: '*',
+        },
+      ],
+    });
+  }
+
+  /** Replaces a key's policy (PutKeyPolicy, or a test). */
+  setKeyPolicy(reference: string, policy: string): KmsKey {
+    const key = this.requireKey({ KeyId: reference });
+    try {
+      JSON.parse(policy);
+    } catch {
+      throw new AwsError('MalformedPolicyDocumentException', 'The key policy is not valid JSON');
+    }
+    key.policy = policy;
+    return key;
+  }
+
   private requireKey(body: Json): KmsKey {
     const keyId = body.KeyId;
     if (typeof keyId !== 'string' || keyId === '') throw kmsValidation('KeyId is required');
@@ -130,7 +202,24 @@ export class KmsService {
       case 'CreateKey': {
         const keySpec = typeof body.KeySpec === 'string' ? body.KeySpec : 'SYMMETRIC_DEFAULT';
         const description = typeof body.Description === 'string' ? body.Description : '';
-        return { KeyMetadata: this.metadata(this.addKey({ keySpec, description })) };
+        const policy = typeof body.Policy === 'string' ? body.Policy : undefined;
+        if (policy !== undefined) {
+          try {
+            JSON.parse(policy);
+          } catch {
+            throw new AwsError('MalformedPolicyDocumentException', 'The key policy is not valid JSON');
+          }
+        }
+        return {
+          KeyMetadata: this.metadata(this.addKey({ keySpec, description, ...(policy ? { policy } : {}) })),
+        };
+      }
+      case 'GetKeyPolicy':
+        return { Policy: this.keyPolicy(this.requireKey(body)), PolicyName: 'default' };
+      case 'PutKeyPolicy': {
+        if (typeof body.Policy !== 'string') throw kmsValidation('Policy is required');
+        this.setKeyPolicy(String(body.KeyId ?? ''), body.Policy);
+        return {};
       }
       case 'CreateAlias': {
         const aliasName = body.AliasName;

@@ -109,6 +109,8 @@ export interface CopyJob {
   completionDate?: Date;
   backupSizeInBytes: number;
   iamRoleArn: string;
+  /** Set when the copy role may not use a key the copy needs: the job then fails with it (authorization). */
+  authorizationFailure?: string;
   lifecycle?: Lifecycle;
   idempotencyToken?: string;
   parentJobId?: string;
@@ -176,6 +178,8 @@ export interface KmsKey {
   keyUsage: string;
   deletionDate?: Date;
   multiRegion: boolean;
+  /** The key policy (JSON text); undefined: the default one KMS gives a key created without a policy. */
+  policy?: string;
 }
 
 /** How each resource type behaves in AWS Backup (AWS-FACTS "Copy rules"). */

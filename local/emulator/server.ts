@@ -50,6 +50,7 @@ export const KMS_MUTATING = new Set([
   'DisableKey',
   'ScheduleKeyDeletion',
   'CancelKeyDeletion',
+  'PutKeyPolicy',
 ]);
 
 /** The AWS Backup REST-JSON routes (paths as SDK v3 sends them; trailing slashes are ignored). */
@@ -249,7 +250,17 @@ export interface ServerHooks {
   settle: () => void;
   onCall: (call: CallRecord) => void;
   /** The emulator's own control API under /_emulator/. */
-  admin: (method: string, path: string, body: Json) => unknown;
+  admin: (method: string, path: string, body: Json) => unknown | Promise<unknown>;
+  /** Authorizes a call before it runs (throws AWS's AccessDeniedException); absent: no authorization. */
+  authorize?: (call: {
+    service: 'backup' | 'kms';
+    operation: string;
+    labels: string[];
+    body: Json;
+    accessKeyId: string | undefined;
+  }) => Promise<void>;
+  /** After a successful call (the copy job's own authorization hangs here). */
+  afterCall?: (operation: string, result: unknown) => Promise<void>;
 }
 
 export function createEmulatorServer(hooks: ServerHooks): Server {
@@ -297,13 +308,18 @@ function parseJsonBody(raw: string): Json {
   return parsed as Json;
 }
 
-function handle(
+/** The access key id of a SigV4 `Authorization` header (`Credential=AKID/date/region/service/aws4_request`). */
+export function accessKeyIdOf(authorization: string | undefined): string | undefined {
+  return authorization === undefined ? undefined : /Credential=([^/,\s]+)\//.exec(authorization)?.[1];
+}
+
+async function handle(
   request: IncomingMessage,
   response: ServerResponse,
   raw: string,
   routes: Route[],
   hooks: ServerHooks,
-): void {
+): Promise<void> {
   const url = new URL(request.url ?? '/', 'http://emulator.local');
   const method = request.method ?? 'GET';
   const target = request.headers['x-amz-target'];
@@ -311,7 +327,7 @@ function handle(
 
   if (url.pathname.startsWith('/_emulator/')) {
     try {
-      const result = hooks.admin(method, url.pathname.slice('/_emulator/'.length), parseJsonBody(raw));
+      const result = await hooks.admin(method, url.pathname.slice('/_emulator/'.length), parseJsonBody(raw));
       send(response, 200, toWire(result ?? {}), undefined, false);
     } catch (error) {
       const awsError =
@@ -330,22 +346,28 @@ function handle(
     }
     let run: () => unknown;
     let vaultName: string | undefined;
+    let labels: string[] = [];
+    let body: Json;
     if (isKms) {
       operation = (target as string).slice('TrentService.'.length);
       mutating = KMS_MUTATING.has(operation);
       if (method !== 'POST' || url.pathname !== '/')
         throw new AwsError('UnknownOperationException', 'Use POST /', 404);
-      const body = parseJsonBody(raw);
-      run = () => hooks.kms.handle(operation, body);
+      const kmsBody = parseJsonBody(raw);
+      body = kmsBody;
+      run = () => hooks.kms.handle(operation, kmsBody);
     } else {
       const match = matchRoute(routes, method, url.pathname);
       if ('error' in match && match.error) throw match.error;
-      const { route, labels } = match as { route: Route; labels: string[] };
+      const matched = match as { route: Route; labels: string[] };
+      const route = matched.route;
+      labels = matched.labels;
       operation = route.operation;
       mutating = route.mutating;
       if (route.segments[0] === 'backup-vaults' && route.segments.length > 1) vaultName = labels[0];
-      const body = method === 'GET' || method === 'DELETE' ? {} : parseJsonBody(raw);
-      run = () => route.run({ labels, query: url.searchParams, body });
+      const backupBody = method === 'GET' || method === 'DELETE' ? {} : parseJsonBody(raw);
+      body = backupBody;
+      run = () => route.run({ labels: matched.labels, query: url.searchParams, body: backupBody });
     }
     if (shouldThrottle(hooks.faults, operation)) {
       throw new AwsError('ThrottlingException', 'Rate exceeded', 400);
@@ -353,9 +375,20 @@ function handle(
     if (isDenied(hooks.faults, operation, vaultName)) {
       throw new AwsError('AccessDeniedException', 'Insufficient privileges to perform this action.', 403);
     }
+    if (hooks.authorize) {
+      hooks.settle();
+      await hooks.authorize({
+        service,
+        operation,
+        labels,
+        body,
+        accessKeyId: accessKeyIdOf(request.headers.authorization),
+      });
+    }
     hooks.settle();
     const result = run();
     hooks.settle();
+    if (hooks.afterCall) await hooks.afterCall(operation, result);
     hooks.onCall({ service, operation, mutating, status: 200 });
     send(response, 200, toWire(result ?? {}), undefined, isKms);
   } catch (error) {

@@ -10,7 +10,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Context } from 'aws-lambda';
 import { ExecutionError, StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
-import { resetClients } from '#shared/clients.ts';
+import { resetClients, runAsLocalCaller } from '#shared/clients.ts';
 import { handler as copyRecoveryPoints } from '../../lambdas/copy-recovery-points/handler.ts';
 import { handler as createTargetVault } from '../../lambdas/create-target-vault/handler.ts';
 import { handler as deleteSourceVault } from '../../lambdas/delete-source-vault/handler.ts';
@@ -20,6 +20,7 @@ import { handler as prepareMigration } from '../../lambdas/prepare-migration/han
 import { handler as repointBackupPlans } from '../../lambdas/repoint-backup-plans/handler.ts';
 import { handler as verifyMigration } from '../../lambdas/verify-migration/handler.ts';
 import { handler as writeReport } from '../../lambdas/write-report/handler.ts';
+import { accessKeyIdFor } from '../iam/identities.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const STATE_MACHINES_DIR = join(here, '..', '..', 'state-machines');
@@ -76,6 +77,12 @@ export interface RunnerOptions {
    * Default: the deployed handlers (FUNCTIONS).
    */
   functions?: Record<string, LambdaHandler>;
+  /**
+   * Whether each Lambda signs its calls with its own role's local access key id (IAM in the loop,
+   * the emulator maps it to the role). Off only against endpoints that check real credentials.
+   * @default true
+   */
+  perFunctionIdentity?: boolean;
 }
 
 /** Figures of one execution, as AWS would count them. */
@@ -318,7 +325,12 @@ export class LocalRunner {
             const now = await this.options.time.now();
             process.env.VAULT_MIGRATOR_CLOCK_OFFSET_MS = String(now.getTime() - Date.now());
             try {
-              const result = await lambda(event, lambdaContext(key as string));
+              // Each invocation signs its calls as its own function's role (IAM in the loop).
+              const invoke = () => lambda(event, lambdaContext(key as string));
+              const result =
+                this.options.perFunctionIdentity === false
+                  ? await invoke()
+                  : await runAsLocalCaller(accessKeyIdFor(key as string), invoke);
               lastResults.set(resultPath, result);
               return result;
             } catch (error) {

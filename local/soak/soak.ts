@@ -11,6 +11,7 @@ import { calculatedLifecycle } from '#emulator/backup-service.ts';
 import { type Emulator, startEmulator } from '#emulator/index.ts';
 import type { RecoveryPoint } from '#emulator/model.ts';
 import { SeededRandom } from '#emulator/random.ts';
+import { authorizeAsDeployed } from '../iam/stack-policies.ts';
 import { type ExecutionResult, emulatorTime, LocalRunner, type SimulatedTime } from '../runner/index.ts';
 import {
   type AccountState,
@@ -260,6 +261,12 @@ export async function soakRun(seed: number, options: RunOptions = {}): Promise<R
   let clock: SoakClock | undefined;
   try {
     const keyArn = emulator.kms.addKey({ alias: 'alias/vault-migrator' }).arn;
+    // IAM in the loop: the soak runs under the stack's policies like every local run.
+    const authorization = await authorizeAsDeployed(emulator, {
+      accountId: emulator.accountId,
+      region: emulator.region,
+      migrationKeyArn: keyArn,
+    });
     emulator.seed(plan.account);
     const sourceVault = emulator.backup.getVault(plan.sourceVaultName);
     const tracked = [...sourceVault.recoveryPoints.values()].map((rp) => track(emulator, rp, false));
@@ -322,6 +329,7 @@ export async function soakRun(seed: number, options: RunOptions = {}): Promise<R
         VAULT_MIGRATOR_RETRY_BASE_MS: '2',
         MIGRATION_KMS_KEY_ARN: keyArn,
         COPY_ROLE_ARN: COPY_ROLE_ARN,
+        ...authorization.environment,
         ALLOW_SOURCE_DELETION: 'true',
         REPORT_DIR: reportDir,
         ...plan.environment,

@@ -402,6 +402,16 @@ describe('copy role', () => {
         ],
         Resource: { 'Fn::GetAtt': [expect.stringMatching(/^MigrationKey/), 'Arn'] },
       }),
+      // Reading the sources: their vault's key or their resource's own key, any key of the account.
+      expect.objectContaining({
+        Sid: 'ReadWithTheSourceKeys',
+        Action: ['kms:Decrypt', 'kms:DescribeKey'],
+      }),
+      expect.objectContaining({
+        Sid: 'GrantBackupUseOfTheSourceKeys',
+        Action: 'kms:CreateGrant',
+        Condition: { Bool: { 'kms:GrantIsForAWSResource': 'true' } },
+      }),
     ]);
   });
 });

@@ -63,7 +63,7 @@ describe('VaultMigratorStack', () => {
     });
     template.hasResourceProperties('AWS::IAM::Policy', {
       PolicyDocument: {
-        Statement: [Match.objectLike({ Sid: 'UseTheMigrationKey', Resource: existingKeyArn })],
+        Statement: Match.arrayWith([Match.objectLike({ Sid: 'UseTheMigrationKey', Resource: existingKeyArn })]),
       },
     });
   });

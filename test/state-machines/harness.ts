@@ -2,12 +2,19 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Emulator, type EmulatorOptions, startEmulator } from '#emulator/index.ts';
+import {
+  authorizeAsDeployed,
+  type StackPolicies,
+  type SynthOptions,
+} from '../../local/iam/stack-policies.ts';
 import { emulatorTime, LocalRunner } from '../../local/runner/index.ts';
 
 export const COPY_ROLE = 'arn:aws:iam::123456789012:role/vault-migrator-copy';
 
 export interface Scenario {
   emulator: Emulator;
+  /** The stack's policies every call of the run is authorized by. */
+  policies: StackPolicies;
   runner: LocalRunner;
   reportDir: string;
   keyArn: string;
@@ -21,9 +28,16 @@ export interface Scenario {
 export async function scenario(
   options: EmulatorOptions = {},
   environment: Record<string, string> = {},
+  iam: SynthOptions = {},
 ): Promise<Scenario> {
   const emulator = await startEmulator({ randomSeed: 5, ...options });
   const keyArn = emulator.kms.addKey({ alias: 'alias/vault-migrator' }).arn;
+  // IAM in the loop: every call is authorized by the policies the stack deploys.
+  const policies = await authorizeAsDeployed(
+    emulator,
+    { accountId: emulator.accountId, region: emulator.region, migrationKeyArn: keyArn },
+    iam,
+  );
   const reportDir = mkdtempSync(join(tmpdir(), 'vault-migrator-'));
   const runner = new LocalRunner({
     time: emulatorTime(emulator),
@@ -34,7 +48,7 @@ export async function scenario(
       AWS_SECRET_ACCESS_KEY: 'local',
       VAULT_MIGRATOR_RETRY_BASE_MS: '2',
       MIGRATION_KMS_KEY_ARN: keyArn,
-      COPY_ROLE_ARN: COPY_ROLE,
+      ...policies.environment,
       ALLOW_SOURCE_DELETION: 'true',
       REPORT_DIR: reportDir,
       ...environment,
@@ -42,6 +56,7 @@ export async function scenario(
   });
   return {
     emulator,
+    policies,
     runner,
     reportDir,
     keyArn,

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   ConfigurationError,
+  PermissionDenied,
   DeletionNotAllowed,
   describeError,
   InvalidInput,
@@ -30,6 +31,7 @@ const instances: MigrationError[] = [
   new MigrationIncomplete('x', 3),
   new SourceVaultRetained('x', ['vault lock']),
   new ConfigurationError('x'),
+  new PermissionDenied('x'),
 ];
 
 /** An error shaped like the ones SDK v3 throws (ServiceException subclasses). */
