@@ -41,6 +41,10 @@ export interface EmulatorOptions {
   copyUnsupportedTypes?: readonly string[];
   /** Listing lag of a completed copy in its vault's listing. Default 0. */
   listingLagMs?: number;
+  /** Lifetime of ListRecoveryPointsByBackupVault page tokens in simulated ms. Default 0: forever. */
+  pageTokenTtlMs?: number;
+  /** Default 'oldest-first'. */
+  recoveryPointOrder?: BackupSettings['recoveryPointOrder'];
   faults?: FaultSettings;
   seed?: SeedSpec;
 }
@@ -95,6 +99,8 @@ export class Emulator {
         nonManagedCopyEncryption: options.nonManagedCopyEncryption ?? 'source-key',
         copyUnsupportedTypes: new Set(options.copyUnsupportedTypes ?? DEFAULT_COPY_UNSUPPORTED_TYPES),
         listingLagMs: options.listingLagMs ?? 0,
+        pageTokenTtlMs: options.pageTokenTtlMs ?? 0,
+        recoveryPointOrder: options.recoveryPointOrder ?? 'oldest-first',
       },
       this.clock,
       this.kms,
@@ -256,6 +262,9 @@ export class Emulator {
           settings.copyConcurrencyLimit = body.copyConcurrencyLimit;
         if (typeof body.defaultPageSize === 'number') settings.defaultPageSize = body.defaultPageSize;
         if (typeof body.listingLagMs === 'number') settings.listingLagMs = body.listingLagMs;
+        if (typeof body.pageTokenTtlMs === 'number') settings.pageTokenTtlMs = body.pageTokenTtlMs;
+        if (body.recoveryPointOrder === 'oldest-first' || body.recoveryPointOrder === 'newest-first')
+          settings.recoveryPointOrder = body.recoveryPointOrder;
         this.backup.refreshSlots();
         return { ok: true };
       }

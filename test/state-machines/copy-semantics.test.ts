@@ -223,4 +223,30 @@ describe('copies on AWS semantics', () => {
         expect(rows.find((row) => row.includes(arn))).toContain('COPY_NOT_SUPPORTED');
     });
   });
+
+  it('copies a vault of several pages once each while page tokens expire and a newest-first listing shifts', async () => {
+    const { emulator, runner } = await withVault(
+      { pageTokenTtlMs: 5 * 60_000, recoveryPointOrder: 'newest-first' },
+      {},
+      240,
+    );
+    let waits = 0;
+    const withArrivals = runner.withTime({
+      now: runner.time.now,
+      wait: async (seconds) => {
+        await runner.time.wait(seconds);
+        if (++waits % 3 === 0 && waits <= 9)
+          emulator.seeder.addRecoveryPoint('legacy', { resourceType: 'EFS', createdDaysAgo: 0 });
+      },
+    });
+    // maxConcurrentCopies 5: pages of 100, so the vault spans three pages.
+    const result = await withArrivals.startExecution('MigrateVault', {
+      sourceVaultName: 'legacy',
+      maxConcurrentCopies: 5,
+    });
+    expect(result.error).toBeUndefined();
+    expect((result.output as ReportResult).outcome).toBe('MIGRATED');
+    const copies = copiesPerSource(emulator, 'legacy', 'legacy-encrypted');
+    expect(copyableArns(emulator, 'legacy').filter((arn) => copies.get(arn) !== 1)).toEqual([]);
+  });
 });
