@@ -263,6 +263,11 @@ export class Emulator {
         if (typeof body.defaultPageSize === 'number') settings.defaultPageSize = body.defaultPageSize;
         if (typeof body.listingLagMs === 'number') settings.listingLagMs = body.listingLagMs;
         if (typeof body.pageTokenTtlMs === 'number') settings.pageTokenTtlMs = body.pageTokenTtlMs;
+        if (
+          body.nonManagedCopyEncryption === 'source-key' ||
+          body.nonManagedCopyEncryption === 'destination-key'
+        )
+          settings.nonManagedCopyEncryption = body.nonManagedCopyEncryption;
         if (body.recoveryPointOrder === 'oldest-first' || body.recoveryPointOrder === 'newest-first')
           settings.recoveryPointOrder = body.recoveryPointOrder;
         this.backup.refreshSlots();
