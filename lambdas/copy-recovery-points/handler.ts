@@ -18,7 +18,14 @@ import { type Classification, classifyRecoveryPoint } from '#shared/classify.ts'
 import { backupClient } from '#shared/clients.ts';
 import { currentTime } from '#shared/clock.ts';
 import { readConfig, required } from '#shared/config.ts';
-import type { CopyEvent, CopyState, InFlightCopy, Migration } from '#shared/contracts.ts';
+import type {
+  CopyEvent,
+  CopyState,
+  InFlightCopy,
+  ListingCursor,
+  Migration,
+  OpenPage,
+} from '#shared/contracts.ts';
 import { copyJobOutcome, failedJobReason, isCompleteCopy } from '#shared/copy-outcome.ts';
 import { describeError, isAwsError } from '#shared/errors.ts';
 import { lambdaHandler } from '#shared/handler.ts';
@@ -28,8 +35,9 @@ import {
   findCopyByJobs,
   type ListedRecoveryPoint,
   listCopyJobs,
-  listSourcePage,
+  listSourceWindow,
   parentsInVault,
+  probeSourceWindow,
 } from '#shared/ledger.ts';
 import { logger } from '#shared/logger.ts';
 import { MigrationSchema, parseEvent } from '#shared/schemas.ts';
@@ -57,6 +65,12 @@ const CopyEventSchema = z.looseObject({
 export function pageSizeFor(migration: Pick<Migration, 'maxConcurrentCopies'>): number {
   return Math.min(1000, Math.max(100, 4 * migration.maxConcurrentCopies));
 }
+
+/** The sweep's listing ends this long after its first round (a Lambda's clock may lag AWS's a little). */
+const CLOCK_MARGIN_MS = 5 * 60_000;
+
+/** Narrowings of one window per opening before it is read whole, page tokens and all. */
+const MAX_PROBES_PER_WINDOW = 30;
 
 /** At most this many pages of the source are open at once: the oldest unfinished one and two look-aheads, so that a few
  * recovery points waiting for their resource do not leave slots idle. */
@@ -280,41 +294,83 @@ class Round {
     }
   }
 
+  /** The sweep's listing cursor: from the earliest creation time to a little after now. */
+  private get cursor(): ListingCursor {
+    this.state.cursor ??= {
+      next: 0,
+      span: this.now.getTime() + CLOCK_MARGIN_MS,
+      end: this.now.getTime() + CLOCK_MARGIN_MS,
+    };
+    return this.state.cursor;
+  }
+
+  /**
+   * Opens the next window of the source: as wide as the last ones suggest, narrowed (to the median
+   * creation time of what came back) while it holds more than a page. Returns undefined when the
+   * sweep's listing has reached its end.
+   */
+  private async openWindow(): Promise<{ page: OpenPage; recoveryPoints: ListedRecoveryPoint[] } | undefined> {
+    const cursor = this.cursor;
+    if (cursor.next >= cursor.end) return undefined;
+    const pageSize = pageSizeFor(this.migration);
+    const from = cursor.next;
+    let to = Math.min(cursor.end, from + Math.max(1, cursor.span));
+    let recoveryPoints: ListedRecoveryPoint[] | undefined;
+    for (let probes = 0; probes < MAX_PROBES_PER_WINDOW && to - from > 1; probes++) {
+      const probe = await probeSourceWindow(this.migration.sourceVaultName, from, to, pageSize);
+      if (!probe.more) {
+        recoveryPoints = probe.recoveryPoints;
+        break;
+      }
+      const times = probe.recoveryPoints
+        .map((rp) => rp.CreationDate?.getTime() ?? from)
+        .sort((a, b) => a - b);
+      const median = times[Math.floor(times.length / 2)];
+      to = median !== undefined && median > from ? median : from + Math.max(1, Math.floor((to - from) / 2));
+    }
+    // A window that could not be narrowed (many recovery points created at one instant) is read whole.
+    recoveryPoints ??= await listSourceWindow(this.migration.sourceVaultName, from, to, pageSize);
+    const width = to - from;
+    const fill = recoveryPoints.length / pageSize;
+    cursor.span = fill <= 0 ? width * 4 : Math.round(width * Math.min(4, Math.max(0.5, 0.75 / fill)));
+    cursor.next = to;
+    return { page: { from, to, done: '' }, recoveryPoints };
+  }
+
   /** Reads open pages of the source and starts copies from them until the limit is reached. */
   async startFromListing(): Promise<void> {
     const pages = this.state.pages;
     let index = 0;
-    while (!this.pushedBack && this.capacity > 0) {
-      if (index >= pages.length) {
-        const last = pages.at(-1);
-        if (this.state.listingDone || (last && last.next === null) || pages.length >= MAX_OPEN_PAGES) break;
-        pages.push({ token: last ? last.next : null, done: '', next: null });
+    while (!this.pushedBack && this.capacity > 0 && !this.state.listingDone) {
+      let page = pages[index];
+      let recoveryPoints: ListedRecoveryPoint[];
+      if (page === undefined) {
+        if (pages.length >= MAX_OPEN_PAGES) break;
+        const opened = await this.openWindow();
+        if (opened === undefined) {
+          if (pages.length === 0) this.state.listingDone = true;
+          break;
+        }
+        pages.push(opened.page);
+        page = opened.page;
+        recoveryPoints = opened.recoveryPoints;
+      } else {
+        recoveryPoints = await listSourceWindow(
+          this.migration.sourceVaultName,
+          page.from,
+          page.to,
+          pageSizeFor(this.migration),
+        );
       }
-      const page = pages[index];
-      if (!page) break;
-      const listing = await listSourcePage(
-        this.migration.sourceVaultName,
-        page.token,
-        pageSizeFor(this.migration),
-      );
-      page.next = listing.nextToken;
-      const handledSets = pages.map((open) => (open === page ? null : new HandledSet(open.done)));
       const handled = new HandledSet(page.done);
-      const isHandled = (arn: string) => handled.has(arn) || handledSets.some((set) => set?.has(arn));
-      const pending = listing.recoveryPoints.filter(
-        (rp) => rp.RecoveryPointArn && !isHandled(rp.RecoveryPointArn),
-      );
+      const pending = recoveryPoints.filter((rp) => rp.RecoveryPointArn && !handled.has(rp.RecoveryPointArn));
       await this.handlePending(pending, handled, page.checked !== true);
       page.checked = true;
       page.done = handled.encode();
-      const complete = listing.recoveryPoints.every(
-        (rp) => !rp.RecoveryPointArn || isHandled(rp.RecoveryPointArn),
-      );
+      const complete = recoveryPoints.every((rp) => !rp.RecoveryPointArn || handled.has(rp.RecoveryPointArn));
       if (complete && index === 0) {
+        // Finished: the window is closed, the next open one (or a new one) comes first.
         pages.shift();
-        if (page.next === null) this.state.listingDone = true;
-        // The listing goes on after the page just finished, not from the start again.
-        else if (pages.length === 0) pages.push({ token: page.next, done: '', next: null });
       } else {
         index++;
       }

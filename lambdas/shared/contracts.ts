@@ -78,19 +78,33 @@ export interface PendingRetry {
   why: string;
 }
 
-/** One page of the source listing the pump has open, with which of its entries are handled. */
+/**
+ * One page of the source the pump has open: the recovery points created in a window of time the
+ * pump chose, with which of them are handled. A window, not a page token: AWS promises neither how
+ * long a NextToken lives nor that it stays put when recovery points come and go, so the pump owns
+ * its cursor (creation time) and uses page tokens only within one invocation.
+ */
 export interface OpenPage {
-  /** NextToken that produced this page (null: the first page). */
-  token: string | null;
+  /** Creation-time window, epoch ms: from (inclusive) to `to` (exclusive). */
+  from: number;
+  to: number;
   /** Handled entries (started, skipped or already copied), as base64 32-bit ARN hashes. */
   done: string;
-  /** NextToken after this page (null: it is the last page). */
-  next: string | null;
   /**
    * Whether the target was searched for existing copies of this page's entries (once, when the page
    * is opened: later arrivals are new backups, and idempotency tokens cover any entry that shifts in).
    */
   checked?: boolean;
+}
+
+/** Where the pump's listing of the source stands in a sweep. */
+export interface ListingCursor {
+  /** Creation time (epoch ms) the next window starts at. */
+  next: number;
+  /** Width (ms) to try for the next window, learnt from the last ones. */
+  span: number;
+  /** The sweep lists recovery points created before this (set when the sweep starts); later ones are the next sweep's. */
+  end: number;
 }
 
 export interface CopyCounters {
@@ -112,6 +126,8 @@ export interface CopyState {
   sweep: number;
   /** Pages of the source listing still open (at most three: the oldest unfinished one and look-aheads). */
   pages: OpenPage[];
+  /** The listing cursor, set by the sweep's first round. */
+  cursor?: ListingCursor;
   /** Whether the listing has been read to its end in this sweep. */
   listingDone: boolean;
   /** Whether in-flight jobs from an earlier run were picked up (done once per sweep). */

@@ -48,6 +48,66 @@ export async function listSourcePage(
   return { recoveryPoints: page.RecoveryPoints ?? [], nextToken: page.NextToken ?? null };
 }
 
+/** A margin around a window's bounds, so that AWS's inclusive or exclusive date filters both cover it. */
+const WINDOW_MARGIN_MS = 1000;
+
+function inWindow(recoveryPoint: ListedRecoveryPoint, from: number, to: number): boolean {
+  const created = recoveryPoint.CreationDate?.getTime();
+  return created !== undefined && created >= from && created < to;
+}
+
+async function windowPage(vaultName: string, from: number, to: number, pageSize: number, token?: string) {
+  return backupClient().send(
+    new ListRecoveryPointsByBackupVaultCommand({
+      BackupVaultName: vaultName,
+      ByCreatedAfter: new Date(from - WINDOW_MARGIN_MS),
+      ByCreatedBefore: new Date(to + WINDOW_MARGIN_MS),
+      MaxResults: pageSize,
+      NextToken: token,
+    }),
+  );
+}
+
+/**
+ * The first page of the recovery points created in [from, to), and whether there are more: how the
+ * pump sizes a window before it opens it.
+ */
+export async function probeSourceWindow(
+  vaultName: string,
+  from: number,
+  to: number,
+  pageSize = PAGE_SIZE,
+): Promise<{ recoveryPoints: ListedRecoveryPoint[]; more: boolean }> {
+  const page = await windowPage(vaultName, from, to, pageSize);
+  return {
+    recoveryPoints: (page.RecoveryPoints ?? []).filter((rp) => inWindow(rp, from, to)),
+    more: page.NextToken !== undefined && page.NextToken !== '',
+  };
+}
+
+/** Every recovery point created in [from, to), all pages read at once (page tokens never outlive the call). */
+export async function listSourceWindow(
+  vaultName: string,
+  from: number,
+  to: number,
+  pageSize = PAGE_SIZE,
+): Promise<ListedRecoveryPoint[]> {
+  const recoveryPoints: ListedRecoveryPoint[] = [];
+  const seen = new Set<string>();
+  let token: string | undefined;
+  do {
+    const page = await windowPage(vaultName, from, to, pageSize, token);
+    for (const recoveryPoint of page.RecoveryPoints ?? []) {
+      const arn = recoveryPoint.RecoveryPointArn ?? '';
+      if (!inWindow(recoveryPoint, from, to) || seen.has(arn)) continue;
+      seen.add(arn);
+      recoveryPoints.push(recoveryPoint);
+    }
+    token = page.NextToken || undefined;
+  } while (token);
+  return recoveryPoints;
+}
+
 export interface CopiesFound {
   /** Copies in the target by copy key; more than one means a recovery point was copied twice. */
   byKey: Map<string, ListedRecoveryPoint[]>;

@@ -24,6 +24,7 @@ import { MigrationSchema, parseEvent } from '#shared/schemas.ts';
 import { classifySourceRecoveryPoints } from '../plan-migration/source-listing.ts';
 import { encryptionByResourceType } from './by-type.ts';
 import { notifyReport } from './notify.ts';
+import { readBackUnlistedCopies } from './read-back.ts';
 import {
   buildRows,
   type ClassifiedSource,
@@ -149,6 +150,14 @@ async function readAws(migration: Migration, now: Date): Promise<AwsView> {
   if (view.targetExists !== false) {
     try {
       view.copyJobs = await listCopyJobs({ ByDestinationVaultArn: migration.targetVaultArn });
+      view.targetRecoveryPoints.push(
+        ...(await readBackUnlistedCopies(
+          client,
+          migration.targetVaultName,
+          view.targetRecoveryPoints,
+          view.copyJobs,
+        )),
+      );
     } catch (error) {
       view.readErrors.push(`copy jobs into ${migration.targetVaultName}: ${describeError(error)}`);
     }

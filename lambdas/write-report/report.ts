@@ -78,6 +78,8 @@ export interface ReportRow {
   classification: 'COPYABLE' | SkipReason;
   detail: string | null;
   predictedEncryption: EncryptionOutcome | null;
+  /** `unconfirmed`: a prediction AWS does not document (same-Region copies of types it does not fully manage). */
+  predictionConfidence: 'documented' | 'unconfirmed' | null;
   copyJobId: string | null;
   copyJobState: string | null;
   copyJobs: number;
@@ -115,6 +117,7 @@ export const REPORT_COLUMNS: readonly (keyof ReportRow)[] = Object.freeze([
   'copyKeyArn',
   'copyExpiresAt',
   'retention',
+  'predictionConfidence',
 ]);
 
 type ReportCopyJob = Pick<
@@ -125,6 +128,7 @@ type ReportCopyJob = Pick<
   | 'SourceRecoveryPointArn'
   | 'SourceBackupVaultArn'
   | 'DestinationRecoveryPointArn'
+  | 'DestinationEncryptionKeyArn'
   | 'CreationDate'
   | 'ResourceArn'
   | 'ResourceType'
@@ -274,7 +278,14 @@ export function buildRows({ migration, sources, targetRecoveryPoints, copyJobs }
     sourceExpiry: Date | undefined | 'UNKNOWN',
     sourceKeyArn: string | undefined,
   ) => {
-    const encryption = copy ? describeActualEncryption(copy, migration.kmsKeyArn, sourceKeyArn) : undefined;
+    // The copy as read back; when AWS names no key for it, the copy job's DestinationEncryptionKeyArn.
+    const readBack =
+      copy && !copy.EncryptionKeyArn && copy.IsEncrypted !== false && job?.DestinationEncryptionKeyArn
+        ? { ...copy, EncryptionKeyArn: job.DestinationEncryptionKeyArn }
+        : copy;
+    const encryption = readBack
+      ? describeActualEncryption(readBack, migration.kmsKeyArn, sourceKeyArn)
+      : undefined;
     return {
       copyJobId: job?.CopyJobId ?? null,
       copyJobState: job?.State ?? null,
@@ -311,6 +322,7 @@ export function buildRows({ migration, sources, targetRecoveryPoints, copyJobs }
       classification: classification.copyable ? 'COPYABLE' : classification.reason,
       detail: classification.copyable ? classification.notes.join(' ') || null : classification.detail,
       predictedEncryption: classification.copyable ? classification.predictedEncryption.outcome : null,
+      predictionConfidence: classification.copyable ? classification.predictedEncryption.confidence : null,
       ...copyFields(found, sourceExpiresAt(recoveryPoint), sourceKeyArn),
     });
   }
@@ -349,6 +361,7 @@ export function buildRows({ migration, sources, targetRecoveryPoints, copyJobs }
           ? " Its key is taken to be its copy's, since AWS keeps the source key for this type."
           : ''),
       predictedEncryption: null,
+      predictionConfidence: null,
       ...copyFields(found, 'UNKNOWN', keptSourceKey),
     });
   }
@@ -370,6 +383,8 @@ export interface ReportCounts {
   copyEncryption: EncryptionTally;
   /** Dry runs: predicted encryption of the copies to be made. */
   predictedEncryption: Record<EncryptionOutcome, number>;
+  /** Of the predictions, those AWS does not document (UNCONFIRMED in AWS-FACTS). */
+  predictedUnconfirmed?: number;
   retention: Record<RetentionOutcome, number>;
   /** Recovery points in the target vault not made by this migration's copy jobs (new backups). */
   targetOther: number;
@@ -389,6 +404,7 @@ export function summarizeRows(rows: readonly ReportRow[], targetRecoveryPoints =
     copyInProgress: 0,
     copyEncryption: { TARGET_KEY: 0, SOURCE_KEY: 0, UNENCRYPTED: 0, OTHER_KEY: 0, UNKNOWN: 0 },
     predictedEncryption: { TARGET_KEY: 0, SOURCE_KEY: 0, UNENCRYPTED: 0 },
+    predictedUnconfirmed: 0,
     retention: { KEPT: 0, SHORTENED: 0, NEVER_EXPIRES: 0, LENGTHENED: 0, UNKNOWN: 0 },
     targetOther: 0,
   };
@@ -399,6 +415,8 @@ export function summarizeRows(rows: readonly ReportRow[], targetRecoveryPoints =
     if (row.classification === 'COPYABLE') {
       counts.copyable++;
       if (row.predictedEncryption) counts.predictedEncryption[row.predictedEncryption]++;
+      if (row.predictionConfidence === 'unconfirmed')
+        counts.predictedUnconfirmed = (counts.predictedUnconfirmed ?? 0) + 1;
     } else {
       counts.skipped++;
       counts.skippedByReason[row.classification] = (counts.skippedByReason[row.classification] ?? 0) + 1;
@@ -639,6 +657,11 @@ export function summaryText(report: Report): string {
       out.push(line('Copies predicted with target key', counts.predictedEncryption.TARGET_KEY));
       out.push(line('Copies predicted with source key', counts.predictedEncryption.SOURCE_KEY));
       out.push(line('Copies predicted unencrypted', counts.predictedEncryption.UNENCRYPTED));
+      out.push(line('  of these, predictions AWS leaves unconfirmed', counts.predictedUnconfirmed ?? 0));
+      out.push(
+        '  (Predictions, not read back. Unconfirmed: whether a same-Region copy of a type AWS Backup does',
+        '  not fully manage takes the target key or keeps its source key; the real run reports each copy as read back.)',
+      );
     }
     if (report.outcome !== 'DRY_RUN' || counts.copied > 0)
       out.push(line('Copied and verified', counts.copied));

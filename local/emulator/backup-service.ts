@@ -66,6 +66,17 @@ export interface BackupSettings {
    * takes them along). Default 'cascade'.
    */
   compositeParentDelete?: 'cascade' | 'refuse';
+  /**
+   * Page tokens of ListRecoveryPointsByBackupVault expire this many simulated ms after they were
+   * issued (InvalidParameterValueException); 0: never (issue 15: AWS promises no lifetime).
+   */
+  pageTokenTtlMs: number;
+  /**
+   * Order of ListRecoveryPointsByBackupVault. 'newest-first' pages with offset tokens, which shift
+   * when recovery points are added or removed between pages (AWS documents neither order nor
+   * token stability). Default 'oldest-first' with tokens naming the last item.
+   */
+  recoveryPointOrder: 'oldest-first' | 'newest-first';
 }
 
 export interface Page<T> {
@@ -304,6 +315,47 @@ export class BackupService {
     }
   }
 
+  // ---------------------------------------------------------------- page tokens (issue 15)
+
+  /**
+   * One page of a vault's listing in the order the settings say, its token stamped with the time
+   * it was issued, and refused once older than `pageTokenTtlMs`.
+   */
+  private listingPage(
+    vault: Vault,
+    token: string | null,
+    limit: number,
+    matches: (rp: RecoveryPoint) => boolean,
+    created: { after?: Date | undefined; before?: Date | undefined } = {},
+  ): Page<RecoveryPoint> {
+    const now = this.clock.nowMs();
+    let inner: string | null = null;
+    if (token) {
+      const stamped = readStampedToken(token);
+      if (this.settings.pageTokenTtlMs > 0 && now - stamped.issuedAt > this.settings.pageTokenTtlMs) {
+        throw invalidParameter('The NextToken has expired; start the listing again');
+      }
+      inner = stamped.inner;
+    }
+    const ordered = this.orderedRecoveryPoints(vault);
+    let page: Page<RecoveryPoint>;
+    if (this.settings.recoveryPointOrder === 'newest-first') {
+      page = offsetPage([...ordered].reverse(), inner, limit, matches);
+    } else if (created.after || created.before) {
+      // Filtered by creation date: seek in the creation-date index instead of scanning the vault.
+      vault.byCreation ??= [...vault.recoveryPoints.values()].sort((a, b) =>
+        compareKeys(creationKey(a), creationKey(b)),
+      );
+      page = creationPage(vault.byCreation, inner, limit, matches, created);
+    } else {
+      page = seqPage(ordered, inner, limit, matches);
+    }
+    return {
+      items: page.items,
+      nextToken: page.nextToken === undefined ? undefined : stampToken(page.nextToken, now),
+    };
+  }
+
   // ---------------------------------------------------------------- PARTIAL copies (issue 15)
 
   /** Whether this job ends PARTIAL (fault `partialCopies`): counts down per source recovery point. */
@@ -366,6 +418,13 @@ export class BackupService {
     // The new sequence number is the highest yet: the listing order stays sorted by appending.
     if (replaced) vault.ordered = undefined;
     else vault.ordered?.push(recoveryPoint);
+    if (replaced || !vault.byCreation) vault.byCreation = undefined;
+    else
+      vault.byCreation.splice(
+        creationIndexAfter(vault.byCreation, creationKey(recoveryPoint)),
+        0,
+        recoveryPoint,
+      );
     return recoveryPoint;
   }
 
@@ -379,6 +438,7 @@ export class BackupService {
     }
     vault.recoveryPoints.delete(recoveryPoint.arn);
     vault.ordered = undefined;
+    vault.byCreation = undefined;
     if (vault.recoveryPoints.size === 0)
       vault.pendingEmptyDeleteFailures = this.faults.emptyVaultDeleteFailures;
   }
@@ -690,8 +750,10 @@ export class BackupService {
       (!parent || recoveryPoint.parentRecoveryPointArn === parent) &&
       (!createdBefore || recoveryPoint.creationDate < createdBefore) &&
       (!createdAfter || recoveryPoint.creationDate > createdAfter);
-    const ordered = this.orderedRecoveryPoints(vault);
-    const page = seqPage(ordered, query.get('nextToken'), limit, matches);
+    const page = this.listingPage(vault, query.get('nextToken'), limit, matches, {
+      after: createdAfter,
+      before: createdBefore,
+    });
     return {
       RecoveryPoints: page.items.map((rp) => this.recoveryPointView(rp, false)),
       NextToken: page.nextToken,
@@ -1230,6 +1292,95 @@ export function paginate<T>(
     items: pageItems,
     nextToken: more && last !== undefined ? encodeToken(key(last), start + pageItems.length - 1) : undefined,
   };
+}
+
+type CreationKey = readonly [number, number];
+
+function creationKey(recoveryPoint: RecoveryPoint): CreationKey {
+  return [recoveryPoint.creationDate.getTime(), recoveryPoint.seq];
+}
+
+function compareKeys(a: CreationKey, b: CreationKey): number {
+  return a[0] - b[0] || a[1] - b[1];
+}
+
+/** First index whose key is greater than `key` in a list sorted by creation key. */
+function creationIndexAfter(sorted: readonly RecoveryPoint[], key: CreationKey): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    const item = sorted[mid];
+    if (item && compareKeys(creationKey(item), key) <= 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** Pages over a creation-date range in creation order; the token names the last key returned. */
+function creationPage(
+  sorted: readonly RecoveryPoint[],
+  token: string | null,
+  limit: number,
+  matches: (rp: RecoveryPoint) => boolean,
+  created: { after?: Date | undefined; before?: Date | undefined },
+): Page<RecoveryPoint> {
+  let index = created.after
+    ? creationIndexAfter(sorted, [created.after.getTime(), Number.MAX_SAFE_INTEGER])
+    : 0;
+  if (token) {
+    const [ms, seq] = decodeToken(token).split(':').map(Number);
+    if (!Number.isFinite(ms) || !Number.isFinite(seq)) throw invalidParameter('The NextToken is not valid');
+    index = Math.max(index, creationIndexAfter(sorted, [ms as number, seq as number]));
+  }
+  const beforeMs = created.before?.getTime() ?? Number.POSITIVE_INFINITY;
+  const items: RecoveryPoint[] = [];
+  let more = false;
+  for (; index < sorted.length; index++) {
+    const recoveryPoint = sorted[index];
+    if (!recoveryPoint || recoveryPoint.creationDate.getTime() >= beforeMs) break;
+    if (!matches(recoveryPoint)) continue;
+    if (items.length === limit) {
+      more = true;
+      break;
+    }
+    items.push(recoveryPoint);
+  }
+  const last = items.at(-1);
+  return { items, nextToken: more && last ? encodeToken(creationKey(last).join(':')) : undefined };
+}
+
+function stampToken(inner: string, issuedAt: number): string {
+  return Buffer.from(JSON.stringify({ t: inner, iat: issuedAt })).toString('base64url');
+}
+
+function readStampedToken(token: string): { inner: string; issuedAt: number } {
+  try {
+    const parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as {
+      t?: unknown;
+      iat?: unknown;
+    };
+    if (typeof parsed.t === 'string' && typeof parsed.iat === 'number')
+      return { inner: parsed.t, issuedAt: parsed.iat };
+  } catch {
+    // fall through
+  }
+  throw invalidParameter('The NextToken is not valid');
+}
+
+/** Pages by position among the matching items: the token is an offset, which shifts when the list changes. */
+function offsetPage(
+  items: readonly RecoveryPoint[],
+  token: string | null,
+  limit: number,
+  matches: (rp: RecoveryPoint) => boolean,
+): Page<RecoveryPoint> {
+  const offset = token === null ? 0 : Number(decodeToken(token));
+  if (!Number.isInteger(offset) || offset < 0) throw invalidParameter('The NextToken is not valid');
+  const matching = items.filter(matches);
+  const pageItems = matching.slice(offset, offset + limit);
+  const more = offset + limit < matching.length;
+  return { items: pageItems, nextToken: more ? encodeToken(String(offset + limit)) : undefined };
 }
 
 /** Pages over recovery points by insertion sequence, robust to deletions between pages. */

@@ -48,6 +48,10 @@ export interface EmulatorOptions {
   copyJobHistoryDays?: number;
   /** Default 'cascade'. */
   compositeParentDelete?: BackupSettings['compositeParentDelete'];
+  /** Lifetime of ListRecoveryPointsByBackupVault page tokens in simulated ms. Default 0: forever. */
+  pageTokenTtlMs?: number;
+  /** Default 'oldest-first'. */
+  recoveryPointOrder?: BackupSettings['recoveryPointOrder'];
   faults?: FaultSettings;
   seed?: SeedSpec;
 }
@@ -111,6 +115,8 @@ export class Emulator {
         ...(options.compositeParentDelete === undefined
           ? {}
           : { compositeParentDelete: options.compositeParentDelete }),
+        pageTokenTtlMs: options.pageTokenTtlMs ?? 0,
+        recoveryPointOrder: options.recoveryPointOrder ?? 'oldest-first',
       },
       this.clock,
       this.kms,
@@ -296,6 +302,14 @@ export class Emulator {
         if (body.copyJobHistoryDays === null) delete settings.copyJobHistoryDays;
         if (body.compositeParentDelete === 'cascade' || body.compositeParentDelete === 'refuse')
           settings.compositeParentDelete = body.compositeParentDelete;
+        if (typeof body.pageTokenTtlMs === 'number') settings.pageTokenTtlMs = body.pageTokenTtlMs;
+        if (
+          body.nonManagedCopyEncryption === 'source-key' ||
+          body.nonManagedCopyEncryption === 'destination-key'
+        )
+          settings.nonManagedCopyEncryption = body.nonManagedCopyEncryption;
+        if (body.recoveryPointOrder === 'oldest-first' || body.recoveryPointOrder === 'newest-first')
+          settings.recoveryPointOrder = body.recoveryPointOrder;
         this.backup.refreshSlots();
         return { ok: true };
       }

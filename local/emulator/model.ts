@@ -33,6 +33,8 @@ export interface Vault {
   recoveryPoints: Map<string, RecoveryPoint>;
   /** Recovery points in listing order, rebuilt lazily after a change. */
   ordered?: RecoveryPoint[];
+  /** Recovery points by (creation date, seq), for listings filtered by creation date; rebuilt lazily. */
+  byCreation?: RecoveryPoint[];
   /** DeleteBackupVault calls that still fail with ERROR_9101 although the vault is empty. */
   pendingEmptyDeleteFailures: number;
 }

@@ -102,3 +102,47 @@ describe('PARTIAL copies (fault partialCopies)', () => {
     expect(f.emulator.stats().injected.partialCopies).toBe(1);
   });
 });
+
+describe('page tokens of ListRecoveryPointsByBackupVault', () => {
+  const points = Array.from({ length: 5 }, (_, index) => ({
+    resourceType: 'EBS',
+    createdDaysAgo: 10 - index,
+  }));
+
+  it('refuses a token older than pageTokenTtlMs', async () => {
+    const f = await setup(points, { pageTokenTtlMs: 60_000 });
+    const first = await f.backup.send(
+      new ListRecoveryPointsByBackupVaultCommand({ BackupVaultName: 'src', MaxResults: 2 }),
+    );
+    expect(first.NextToken).toBeDefined();
+    f.emulator.advance(61_000);
+    await expect(
+      f.backup.send(
+        new ListRecoveryPointsByBackupVaultCommand({
+          BackupVaultName: 'src',
+          MaxResults: 2,
+          NextToken: first.NextToken,
+        }),
+      ),
+    ).rejects.toMatchObject({ name: 'InvalidParameterValueException' });
+  });
+
+  it('lists newest first with offset tokens that shift when a recovery point is added', async () => {
+    const f = await setup(points, { recoveryPointOrder: 'newest-first' });
+    const first = await f.backup.send(
+      new ListRecoveryPointsByBackupVaultCommand({ BackupVaultName: 'src', MaxResults: 2 }),
+    );
+    const dates = (first.RecoveryPoints ?? []).map((rp) => rp.CreationDate?.getTime() ?? 0);
+    expect(dates[0]).toBeGreaterThan(dates[1] ?? 0);
+    f.emulator.seeder.addRecoveryPoint('src', { resourceType: 'EBS', createdDaysAgo: 0 });
+    const second = await f.backup.send(
+      new ListRecoveryPointsByBackupVaultCommand({
+        BackupVaultName: 'src',
+        MaxResults: 2,
+        NextToken: first.NextToken,
+      }),
+    );
+    // The insert at the front pushed the last entry of the first page onto the second.
+    expect(second.RecoveryPoints?.[0]?.RecoveryPointArn).toBe(first.RecoveryPoints?.[1]?.RecoveryPointArn);
+  });
+});
