@@ -8,6 +8,7 @@ import {
   addOutputOptions,
   addWhereOptions,
   checkInput,
+  checkIntent,
   checkWhere,
   collect,
   defaultExecutionName,
@@ -63,7 +64,7 @@ export function migrateCommand(io: CliIO, action: Action): Command {
     .option('--target <name>', 'the new vault (default <vault>-encrypted)')
     .option(
       '--kms-key <arn>',
-      "customer-managed key for the new vault (default: the stack's key; locally, alias/vault-migrator, created if missing)",
+      "customer-managed key for the new vault (default: the stack's key; locally, alias/vault-migrator, created at an endpoint only when a migration really runs)",
     )
     .option('--delete-source', 'retire the source once every copy is verified (the stack must allow it)')
     .option('--dry-run', 'classify and report only; change nothing')
@@ -79,6 +80,7 @@ export function migrateCommand(io: CliIO, action: Action): Command {
   command.action((options: MigrateOptions, self: Command) =>
     action(self, () => {
       checkWhere(options);
+      checkIntent(options);
       const input: Record<string, unknown> = { sourceVaultName: options.vault };
       if (options.target !== undefined) input.targetVaultName = options.target;
       if (options.kmsKey !== undefined) input.kmsKeyArn = options.kmsKey;
@@ -133,6 +135,7 @@ export function migrateAllCommand(io: CliIO, action: Action): Command {
   command.action((options: MigrateAllOptions, self: Command) =>
     action(self, () => {
       checkWhere(options);
+      checkIntent(options);
       const input: Record<string, unknown> = {};
       if (options.includeAwsManaged) input.includeAwsManagedKeys = true;
       if (options.exclude && options.exclude.length > 0) input.excludeVaultNames = options.exclude;
