@@ -234,12 +234,26 @@ export function buildRows({ migration, sources, targetRecoveryPoints, copyJobs }
     jobsBySource.set(source, [...(jobsBySource.get(source) ?? []), job]);
   }
 
-  const findCopy = (arn: string) => {
+  // Copy-job history ends (AWS-FACTS: about 30 days); the target's recovery points last. A copy
+  // keeps its source's resource and creation date: without a job, that pair finds it.
+  const pairOf = (rp: { ResourceArn?: string | undefined; CreationDate?: Date | undefined }) =>
+    rp.ResourceArn && rp.CreationDate ? `${rp.ResourceArn}|${rp.CreationDate.getTime()}` : undefined;
+  const targetByPair = new Map<string, RecoveryPointByBackupVault>();
+  for (const copy of targetRecoveryPoints) {
+    const pair = pairOf(copy);
+    if (pair !== undefined && !targetByPair.has(pair) && isFinishedStatus(copy.Status))
+      targetByPair.set(pair, copy);
+  }
+
+  const findCopy = (arn: string, source?: RecoveryPointByBackupVault) => {
     const jobs = jobsBySource.get(arn) ?? [];
     const job = pickCopyJob(jobs, (copyArn) => targetByArn.has(copyArn));
+    const pair = jobs.length === 0 && source ? pairOf(source) : undefined;
     const copy = job?.DestinationRecoveryPointArn
       ? targetByArn.get(job.DestinationRecoveryPointArn)
-      : undefined;
+      : pair !== undefined
+        ? targetByPair.get(pair)
+        : undefined;
     return { jobs, job, copy };
   };
 
@@ -254,7 +268,7 @@ export function buildRows({ migration, sources, targetRecoveryPoints, copyJobs }
       copyJobState: job?.State ?? null,
       copyJobs: jobs.length,
       copyFailure: job?.State === 'FAILED' || job?.State === 'PARTIAL' ? (job.StatusMessage ?? null) : null,
-      copyRecoveryPointArn: job?.DestinationRecoveryPointArn ?? null,
+      copyRecoveryPointArn: job?.DestinationRecoveryPointArn ?? copy?.RecoveryPointArn ?? null,
       copyStatus: copy ? (copy.Status ?? null) : job?.DestinationRecoveryPointArn ? 'GONE' : null,
       copyEncryption: encryption?.outcome ?? null,
       copyKeyArn: encryption?.keyArn ?? null,
@@ -269,7 +283,7 @@ export function buildRows({ migration, sources, targetRecoveryPoints, copyJobs }
     const arn = recoveryPoint.RecoveryPointArn ?? classification.recoveryPointArn;
     seen.add(arn);
     const sourceKeyArn = recoveryPoint.EncryptionKeyArn || undefined;
-    const found = findCopy(arn);
+    const found = findCopy(arn, recoveryPoint);
     const copied = found.copy !== undefined && isFinishedStatus(found.copy.Status);
     rows.push({
       recoveryPointArn: arn,
