@@ -10,6 +10,7 @@ import {
   addPolicyOptions,
   addWhereOptions,
   checkInput,
+  checkIntent,
   checkWhere,
   collect,
   defaultExecutionName,
@@ -89,7 +90,7 @@ export function migrateCommand(io: CliIO, action: Action): Command {
     .option('--target <name>', 'the new vault (default <vault>-encrypted)')
     .option(
       '--kms-key <arn>',
-      "customer-managed key for the new vault (default: the stack's key; locally, alias/vault-migrator, created if missing)",
+      "customer-managed key for the new vault (default: the stack's key; locally, alias/vault-migrator, created at an endpoint only when a migration really runs)",
     )
     .option('--delete-source', 'retire the source once every copy is verified (the stack must allow it)')
     .option('-y, --yes', 'with --delete-source on a terminal: do not ask for confirmation')
@@ -107,6 +108,7 @@ export function migrateCommand(io: CliIO, action: Action): Command {
   command.action((options: MigrateOptions, self: Command) =>
     action(self, async () => {
       checkWhere(options);
+      checkIntent(options);
       const input: Record<string, unknown> = { sourceVaultName: options.vault };
       if (options.target !== undefined) input.targetVaultName = options.target;
       if (options.kmsKey !== undefined) input.kmsKeyArn = options.kmsKey;
@@ -166,6 +168,7 @@ export function migrateAllCommand(io: CliIO, action: Action): Command {
   command.action((options: MigrateAllOptions, self: Command) =>
     action(self, async () => {
       checkWhere(options);
+      checkIntent(options);
       const input: Record<string, unknown> = {};
       if (options.includeAwsManaged) input.includeAwsManagedKeys = true;
       if (options.exclude && options.exclude.length > 0) input.excludeVaultNames = options.exclude;

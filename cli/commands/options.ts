@@ -214,6 +214,18 @@ export function checkWhere(options: WhereOptions & { waitScale?: number }): void
   }
 }
 
+/** Flags that contradict each other, refused before anything runs. */
+export function checkIntent(options: {
+  dryRun?: boolean | undefined;
+  deleteSource?: boolean | undefined;
+}): void {
+  if (options.dryRun && options.deleteSource) {
+    throw new UsageError(
+      '--dry-run changes nothing and --delete-source deletes the source: they contradict each other; pick one',
+    );
+  }
+}
+
 /** Input field -> the flag that sets it, so that schema problems name what the user typed. */
 const FLAG_OF: Readonly<Record<string, string>> = {
   sourceVaultName: '--vault',

@@ -7,13 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { BackupClient, DescribeBackupVaultCommand } from '@aws-sdk/client-backup';
-import {
-  CreateAliasCommand,
-  CreateKeyCommand,
-  DescribeKeyCommand,
-  KMSClient,
-  paginateListAliases,
-} from '@aws-sdk/client-kms';
+import { DescribeKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { type Emulator, type EmulatorOptions, startEmulator } from '#emulator/index.ts';
 import type { SeedSpec } from '#emulator/seed.ts';
 import {
@@ -25,19 +19,25 @@ import {
   type ExecutionResult,
   emulatorTime,
   endpointTime,
+  FUNCTIONS,
   LocalRunner,
   type SimulatedTime,
   type StateMachineName,
 } from '../../local/runner/index.ts';
 import { DEMO_ACCOUNT, DEMO_EMULATOR } from '../demo/account.ts';
-import { CliError, fromAwsError, UsageError } from '../errors.ts';
+import { fromAwsError, UsageError } from '../errors.ts';
 import type { CliIO } from '../io.ts';
 import type { ProgressTracker } from '../progress/tracker.ts';
+import {
+  ensureMigrationKey,
+  findMigrationKey,
+  MIGRATION_KEY_ALIAS,
+  onDemandMigrationKey,
+} from './migration-key.ts';
 import { observeTasks } from './observe.ts';
 import { type ExecutionRecord, writeRecord } from './records.ts';
 
-/** The alias of the key local runs create or reuse, as the stack's key has it on AWS. */
-export const MIGRATION_KEY_ALIAS = 'alias/vault-migrator';
+export { ensureMigrationKey, MIGRATION_KEY_ALIAS } from './migration-key.ts';
 
 export interface LocalOptions {
   /** An AWS-compatible endpoint; without it, the embedded emulator. */
@@ -61,8 +61,11 @@ export interface LocalSession {
   region: string;
   accountId: string;
   reportDir: string;
-  /** The key MIGRATION_KMS_KEY_ARN names (created or reused), unless --kms-key was given. */
-  keyArn: string | undefined;
+  /**
+   * The key MIGRATION_KMS_KEY_ARN names (reused, or created once a migration really runs), unless
+   * --kms-key was given.
+   */
+  readonly keyArn: string | undefined;
   emulator: Emulator | undefined;
   /** The number of recovery points AWS Backup states for a vault (approximate), if it answers. */
   vaultSize(vaultName: string): Promise<number | undefined>;
@@ -94,30 +97,6 @@ function credentials(env: CliIO['env']) {
     secretAccessKey,
     ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}),
   };
-}
-
-/** The customer-managed key with alias/vault-migrator on the endpoint, created when missing. */
-export async function ensureMigrationKey(kms: KMSClient): Promise<string> {
-  for await (const page of paginateListAliases({ client: kms }, {})) {
-    const alias = page.Aliases?.find((entry) => entry.AliasName === MIGRATION_KEY_ALIAS);
-    if (alias?.TargetKeyId) {
-      const described = await kms.send(new DescribeKeyCommand({ KeyId: alias.TargetKeyId }));
-      const arn = described.KeyMetadata?.Arn;
-      if (arn) return arn;
-    }
-  }
-  const created = await kms.send(
-    new CreateKeyCommand({
-      Description: 'backup-vault-migrator target key (local)',
-      KeyUsage: 'ENCRYPT_DECRYPT',
-      KeySpec: 'SYMMETRIC_DEFAULT',
-    }),
-  );
-  const keyId = created.KeyMetadata?.KeyId;
-  const arn = created.KeyMetadata?.Arn;
-  if (!keyId || !arn) throw new CliError('InvalidKmsKey', 'CreateKey returned no key id');
-  await kms.send(new CreateAliasCommand({ AliasName: MIGRATION_KEY_ALIAS, TargetKeyId: keyId }));
-  return arn;
 }
 
 /**
@@ -197,16 +176,17 @@ export async function openLocalSession(options: LocalOptions, io: CliIO): Promis
     await emulator?.stop();
   };
 
-  let keyArn: string | undefined;
+  // At an endpoint the key is only looked up here: creating it waits until a migration will really
+  // run. The embedded emulator lives and dies with this process, so it simply gets one.
+  const kms = new KMSClient({ endpoint, region, credentials: credentials(io.env), maxAttempts: 2 });
+  let foundKeyArn: string | undefined;
   if (!options.kmsKey) {
-    const kms = new KMSClient({ endpoint, region, credentials: credentials(io.env), maxAttempts: 2 });
     try {
-      keyArn = await ensureMigrationKey(kms);
+      foundKeyArn = emulator ? await ensureMigrationKey(kms) : await findMigrationKey(kms);
     } catch (error) {
+      kms.destroy();
       await stopEmulator();
       throw fromAwsError(error, `KMS at ${endpoint}`) ?? error;
-    } finally {
-      kms.destroy();
     }
   }
 
@@ -219,7 +199,7 @@ export async function openLocalSession(options: LocalOptions, io: CliIO): Promis
       endpoint,
       region,
       accountId,
-      keyArn,
+      foundKeyArn,
       options.kmsKey,
       io,
     );
@@ -232,6 +212,39 @@ export async function openLocalSession(options: LocalOptions, io: CliIO): Promis
   let tracker: ProgressTracker | undefined;
   const stopObserving = observeTasks((observation) => tracker?.observe(observation));
   const creds = credentials(io.env);
+  let backup: BackupClient | undefined;
+  const backupClient = () => {
+    backup ??= new BackupClient({ endpoint, region, credentials: creds, maxAttempts: 3 });
+    return backup;
+  };
+  const onDemand =
+    options.kmsKey || foundKeyArn
+      ? undefined
+      : onDemandMigrationKey({
+          kms: () => kms,
+          backup: backupClient,
+          endpoint,
+          // The observed handlers: the progress still sees these steps.
+          prepare: FUNCTIONS.PrepareMigrationFunctionArn as NonNullable<(typeof FUNCTIONS)[string]>,
+          findVaults: FUNCTIONS.FindVaultsToMigrateFunctionArn as NonNullable<(typeof FUNCTIONS)[string]>,
+          setDefaultKey: async (arn) => {
+            process.env.MIGRATION_KMS_KEY_ARN = arn;
+            if (authorization === undefined) return;
+            // The key exists only now: the stack's policies name it from here on.
+            authorization = await authorizeLocalRun(
+              emulator,
+              endpoint,
+              region,
+              accountId,
+              arn,
+              undefined,
+              io,
+            );
+            const allowed = authorization?.environment.ALLOWED_KMS_KEY_ARNS;
+            if (allowed !== undefined) process.env.ALLOWED_KMS_KEY_ARNS = allowed;
+          },
+        });
+  const defaultKey = foundKeyArn ?? (onDemand ? MIGRATION_KEY_ALIAS : undefined);
   const runner = new LocalRunner({
     region,
     accountId,
@@ -243,7 +256,7 @@ export async function openLocalSession(options: LocalOptions, io: CliIO): Promis
       AWS_ACCESS_KEY_ID: creds.accessKeyId,
       AWS_SECRET_ACCESS_KEY: creds.secretAccessKey,
       ...('sessionToken' in creds && creds.sessionToken ? { AWS_SESSION_TOKEN: creds.sessionToken } : {}),
-      ...(keyArn ? { MIGRATION_KMS_KEY_ARN: keyArn } : {}),
+      ...(defaultKey ? { MIGRATION_KMS_KEY_ARN: defaultKey } : {}),
       COPY_ROLE_ARN: io.env.COPY_ROLE_ARN ?? `arn:aws:iam::${accountId}:role/vault-migrator-copy`,
       ...authorization?.environment,
       // Local mode permits retiring source vaults; each execution still has to ask for it.
@@ -254,6 +267,7 @@ export async function openLocalSession(options: LocalOptions, io: CliIO): Promis
       // Against the emulator, time is simulated: SDK retries need not wait long.
       VAULT_MIGRATOR_RETRY_BASE_MS: io.env.VAULT_MIGRATOR_RETRY_BASE_MS ?? (emulator ? '5' : '100'),
     },
+    ...(onDemand ? { functions: onDemand.functions } : {}),
   });
 
   const execute: LocalSession['execute'] = async (stateMachine, input, name, progress) => {
@@ -293,11 +307,9 @@ export async function openLocalSession(options: LocalOptions, io: CliIO): Promis
     return record;
   };
 
-  let backup: BackupClient | undefined;
   const vaultSize = async (vaultName: string) => {
-    backup ??= new BackupClient({ endpoint, region, credentials: creds, maxAttempts: 3 });
     try {
-      const vault = await backup.send(new DescribeBackupVaultCommand({ BackupVaultName: vaultName }));
+      const vault = await backupClient().send(new DescribeBackupVaultCommand({ BackupVaultName: vaultName }));
       return vault.NumberOfRecoveryPoints;
     } catch {
       return undefined;
@@ -310,13 +322,16 @@ export async function openLocalSession(options: LocalOptions, io: CliIO): Promis
     region,
     accountId,
     reportDir,
-    keyArn,
+    get keyArn() {
+      return foundKeyArn ?? onDemand?.arn();
+    },
     emulator,
     vaultSize,
     execute,
     async stop() {
       stopObserving();
       backup?.destroy();
+      kms.destroy();
       await stopEmulator();
     },
   };

@@ -265,23 +265,41 @@ async function mapLimited<T, R>(
 // ------------------------------------------------------------------------------------------ core
 
 /**
- * What every vault of the batch would be refused for, checked once before any vault is touched:
+ * What every vault of the batch would be refused for is checked once, before any vault is touched:
  * deletion the deployment does not allow (DeletionNotAllowed) and a key that cannot encrypt the
  * target vaults (InvalidKmsKey). Otherwise each vault would fail on its own and the batch "succeed".
  */
-async function checkBatchOnce(input: MigrateAllVaultsInput, kmsKeyArn: string): Promise<void> {
+function checkDeletionAllowed(input: MigrateAllVaultsInput): void {
   if (input.deleteSourceVault && !readConfig().allowSourceDeletion) {
     throw new DeletionNotAllowed(
       'deleteSourceVault is true, but this deployment does not allow deleting source vaults ' +
         '(ALLOW_SOURCE_DELETION is false): no vault was migrated; run without deleteSourceVault or redeploy with deletion allowed',
     );
   }
+}
+
+async function checkBatchKey(kmsKeyArn: string): Promise<void> {
   const region = await kmsClient().config.region();
   checkKeyRegion(kmsKeyArn, region);
   checkKeyAllowed(
     checkMigrationKey(kmsKeyArn, await describeKey(kmsKeyArn), region),
     readConfig().allowedKmsKeyArns,
   );
+}
+
+/** An excluded name that matches no vault is a typo: the vault it meant to protect would be migrated. */
+export function checkExclusions(
+  input: Pick<MigrateAllVaultsInput, 'excludeVaultNames'>,
+  listed: readonly ListedVault[],
+): void {
+  const names = new Set(listed.map((vault) => vault.BackupVaultName));
+  const unknown = input.excludeVaultNames.filter((name) => !names.has(name));
+  if (unknown.length > 0) {
+    throw new InvalidInput(
+      `Invalid MigrateAllVaults input: excludeVaultNames: ${unknown.join(', ')} ${unknown.length === 1 ? 'matches' : 'match'} ` +
+        'no vault in this account and Region; a misspelt exclusion would migrate the vault it meant to protect: nothing was migrated',
+    );
+  }
 }
 
 export async function findVaultsToMigrate(
@@ -296,9 +314,11 @@ export async function findVaultsToMigrate(
         '(MIGRATION_KMS_KEY_ARN); pass the ARN of a customer-managed KMS key',
     );
   }
-  await checkBatchOnce(input, settings.kmsKeyArn);
+  checkDeletionAllowed(input);
   const pageSize = options.pageSize ?? PAGE_SIZE;
   const listed = await listVaults(pageSize);
+  checkExclusions(input, listed);
+  await checkBatchKey(settings.kmsKeyArn);
 
   const skipped: SkippedVault[] = [];
   const skip = (vault: ListedVault, decision: VaultDecision): boolean => {

@@ -67,15 +67,23 @@ const ReportEventSchema = z.looseObject({
       ),
     })
     .nullish(),
-  verification: z
-    .looseObject({
-      done: z.boolean(),
-      missing: count,
-      verified: count,
-      sweep: count.default(0),
-      retentionShortened: count.default(0),
-    })
-    .nullish(),
+  // "Start verifying" seeds `{cursor, done, sweep: -1}`: if the first verification round failed
+  // (a timeout, say), that seed is all there is, and the failure must still be reported.
+  verification: z.preprocess(
+    (value) =>
+      typeof value === 'object' && value !== null && !('missing' in value) && !('verified' in value)
+        ? null
+        : value,
+    z
+      .looseObject({
+        done: z.boolean(),
+        missing: count,
+        verified: count,
+        sweep: count.default(0),
+        retentionShortened: count.default(0),
+      })
+      .nullish(),
+  ),
   retirement: z
     .looseObject({
       done: z.boolean(),

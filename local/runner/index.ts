@@ -428,6 +428,12 @@ const LONGEST_TIMER_SECONDS = 2_147_483;
  * which can take minutes of wall time even in simulated time, so it gets AWS's "no timeout".
  */
 function withoutWallClockTimeouts(definition: StateMachineDefinition): StateMachineDefinition {
+  // The execution's own TimeoutSeconds (one year) is a wall-clock timer here too: past Node's
+  // longest timer it would fire at once, and simulated time never nears it anyway.
+  const execution = definition as { TimeoutSeconds?: number };
+  if (execution.TimeoutSeconds !== undefined && execution.TimeoutSeconds > LONGEST_TIMER_SECONDS) {
+    execution.TimeoutSeconds = LONGEST_TIMER_SECONDS;
+  }
   for (const state of Object.values(definition.States)) {
     for (const processor of processorsOf(state)) withoutWallClockTimeouts(processor);
     const task = state as {

@@ -66,6 +66,12 @@ export interface SoakPlan {
   permanentFailureShare: number;
   /** Source recovery points whose deletion returns 200 but leaves them EXPIRED. */
   silentDeleteFailures: number;
+  /**
+   * Retirement refusals (issue 16), drawn after everything else: source recovery points whose
+   * DeleteRecoveryPoint answers InvalidResourceStateException a few times, or stays DELETING for
+   * good; and AWS's example vault access policy denying recovery point deletion.
+   */
+  retirementRefusals?: { busy: number; stuck: number; denyDeletionPolicy: boolean };
   /** Wait (1-based) at which the first execution is killed; none: no kill. */
   killAtWait?: number;
   arrivals: Arrival[];
@@ -226,5 +232,12 @@ export function planRun(seed: number): SoakPlan {
   // Drawn last, so that the draws above (and the seeds that replay them) stay as they were.
   if (random.chance(0.3)) plan.emulator.copyJobHistoryDays = random.pick([1, 30]);
   if (random.chance(0.5)) plan.emulator.compositeParentDelete = 'refuse';
+  if (deleteSourceVault && random.chance(0.4)) {
+    plan.retirementRefusals = {
+      busy: random.chance(0.5) ? 1 : 0,
+      stuck: random.chance(0.3) ? 1 : 0,
+      denyDeletionPolicy: random.chance(0.2),
+    };
+  }
   return plan;
 }

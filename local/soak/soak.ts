@@ -36,6 +36,8 @@ export interface InjectedFaults {
   vaultDeleteConsistency: number;
   permanentCopyFailures: number;
   silentDeleteFailures: number;
+  /** Busy or stuck deletions and deletion-denying vault policies (issue 16). */
+  retirementRefusals: number;
   kills: number;
   arrivals: number;
 }
@@ -250,6 +252,7 @@ export async function soakRun(seed: number, options: RunOptions = {}): Promise<R
     vaultDeleteConsistency: 0,
     permanentCopyFailures: 0,
     silentDeleteFailures: 0,
+    retirementRefusals: 0,
     kills: 0,
     arrivals: 0,
   };
@@ -285,6 +288,26 @@ export async function soakRun(seed: number, options: RunOptions = {}): Promise<R
     });
     injected.permanentCopyFailures = permanent.length;
     injected.silentDeleteFailures = silent.length;
+    // Retirement refusals come from their own randomness, so that the draws above replay as before.
+    const refusals = plan.retirementRefusals;
+    if (refusals && copyable.length > 0) {
+      const pick = new SeededRandom(seed ^ 0x7e71);
+      const busy = Array.from({ length: refusals.busy }, () => pick.pick(copyable).arn);
+      const stuck = Array.from({ length: refusals.stuck }, () => pick.pick(copyable).arn);
+      emulator.setFaults({
+        busyRecoveryPoints: Object.fromEntries(busy.map((arn) => [arn, pick.int(1, 3)])),
+        stuckDeletions: stuck,
+      });
+      if (refusals.denyDeletionPolicy) {
+        sourceVault.accessPolicy = JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [
+            { Effect: 'Deny', Principal: { AWS: '*' }, Action: 'backup:DeleteRecoveryPoint', Resource: '*' },
+          ],
+        });
+      }
+      injected.retirementRefusals = busy.length + stuck.length + (refusals.denyDeletionPolicy ? 1 : 0);
+    }
 
     // Backups landing mid-run: new daily backups of resources the vault already has, or of new ones.
     const usedKeys = new Set(tracked.map((rp) => `${rp.resourceArn}|${rp.creationMs}`));
@@ -437,6 +460,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakSummary> {
     vaultDeleteConsistency: 0,
     permanentCopyFailures: 0,
     silentDeleteFailures: 0,
+    retirementRefusals: 0,
     kills: 0,
     arrivals: 0,
   };
@@ -484,6 +508,7 @@ export function formatSummary(summary: SoakSummary, command = 'npm run soak --')
     `  copy limit refusals (LimitExceeded):     ${injected.limitExceeded}`,
     `  vault deletion eventual consistency:     ${injected.vaultDeleteConsistency}`,
     `  deletions that silently did nothing:     ${injected.silentDeleteFailures}`,
+    `  retirement refusals (busy/stuck/Deny):   ${injected.retirementRefusals}`,
     `  kills followed by a fresh start:         ${injected.kills}`,
     `  backups arriving mid-migration:          ${injected.arrivals}`,
     `invariant violations: ${summary.violations}`,

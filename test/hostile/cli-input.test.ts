@@ -5,7 +5,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type Emulator, startEmulator } from '#emulator/index.ts';
 import { cli, STACK_TRACE, tempDir } from '../cli/helpers.ts';
 
@@ -58,6 +58,8 @@ describe('vault-migrator refuses hostile arguments and changes nothing', () => {
     ['an unknown flag', ['migrate', '--vault', 'legacy', '--colour', 'blue']],
     ['a path-like excluded vault', ['migrate-all', '--exclude', '../x']],
     ['absurd vault concurrency', ['migrate-all', '--max-vaults', '1000000']],
+    ['--dry-run with --delete-source', ['migrate', '--vault', 'legacy', '--dry-run', '--delete-source']],
+    ['a batch --dry-run with --delete-source', ['migrate-all', '--dry-run', '--delete-source']],
   ])('exits 2 for %s', async (_what, argv) => {
     const result = await cli([...argv, ...where()]);
     expect(result.status).toBe(2);
@@ -75,6 +77,8 @@ describe('vault-migrator refuses hostile arguments and changes nothing', () => {
     ],
     ['a disabled key', ['migrate', '--vault', 'legacy', '--kms-key', 'alias/disabled'], 'InvalidKmsKey'],
     ['a logically air-gapped vault', ['migrate', '--vault', 'air-gapped'], 'UnsupportedVaultType'],
+    // A typo must not migrate the vault it meant to protect.
+    ['an --exclude that matches no vault', ['migrate-all', '--exclude', 'legacyy'], 'InvalidInput'],
   ])('exits 1 with the named error for %s', async (_what, argv, error) => {
     const result = await cli([...argv, ...where()]);
     expect(result.status).toBe(1);
@@ -102,27 +106,48 @@ describe('vault-migrator refuses hostile arguments and changes nothing', () => {
   });
 });
 
-describe('known gap in the command (expected to fail until fixed)', () => {
-  it.fails('changes nothing at the endpoint when the vault does not exist and no key is named', async () => {
-    // Without --kms-key, the command creates alias/vault-migrator at the endpoint before the input
-    // is validated: a KMS key and an alias are made for a migration that is then refused.
-    const emulator = await startEmulator({ randomSeed: 12 });
-    const dir = tempDir();
-    try {
-      const result = await cli([
-        'migrate',
-        '--vault',
-        'nope',
-        '--endpoint',
-        emulator.url,
-        '--report-dir',
-        dir.path,
-      ]);
-      expect(result.stderr).toMatch(/SourceVaultNotFound/);
-      expect(emulator.mutations().map((call) => call.operation)).toEqual([]);
-    } finally {
-      await emulator.stop();
-      dir.remove();
-    }
+describe('local mode creates the migration key only for a migration that really runs', () => {
+  let emulator: Emulator;
+  let dir: ReturnType<typeof tempDir>;
+
+  beforeEach(async () => {
+    // No alias/vault-migrator at the endpoint: the command would create it.
+    emulator = await startEmulator({ randomSeed: 12 });
+    emulator.seed({
+      vaults: [
+        { name: 'legacy', encryptionKey: 'none', generate: { count: 2, mix: { EFS: 1 } } },
+        { name: 'taken', encryptionKey: 'none' },
+        { name: 'taken-encrypted', encryptionKey: 'aws-managed' },
+      ],
+    });
+    emulator.resetStats();
+    dir = tempDir();
+  });
+  afterEach(async () => {
+    await emulator.stop();
+    dir.remove();
+  });
+
+  const where = () => ['--endpoint', emulator.url, '--report-dir', dir.path, '--quiet'];
+
+  it.each<[string, string[], string]>([
+    ['a vault that does not exist', ['migrate', '--vault', 'nope'], 'SourceVaultNotFound'],
+    ['a target that exists with another key', ['migrate', '--vault', 'taken'], 'TargetVaultConflict'],
+    ['a dry run (it creates nothing)', ['migrate', '--vault', 'legacy', '--dry-run'], 'InvalidKmsKey'],
+    ['an --exclude that matches no vault', ['migrate-all', '--exclude', 'legacyy'], 'InvalidInput'],
+  ])('changes nothing at the endpoint, KMS keys and aliases included, for %s', async (_what, argv, error) => {
+    const result = await cli([...argv, ...where()]);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(new RegExp(`^vault-migrator: ${error}: `));
+    expect(emulator.mutations().map((call) => call.operation)).toEqual([]);
+    expect(emulator.kms.findKey('alias/vault-migrator')).toBeUndefined();
+  });
+
+  it('creates the key and its alias when the migration runs', async () => {
+    const result = await cli(['migrate', '--vault', 'legacy', ...where()]);
+    expect(result.status).toBe(0);
+    const key = emulator.kms.findKey('alias/vault-migrator');
+    expect(key?.keyManager).toBe('CUSTOMER');
+    expect(emulator.backup.vaults.get('legacy-encrypted')?.encryptionKeyArn).toBe(key?.arn);
   });
 });

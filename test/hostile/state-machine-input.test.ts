@@ -372,6 +372,12 @@ const MIGRATE_ALL_VAULTS_CASES: Case[] = [
   { what: 'excludeVaultNames as a string', input: { excludeVaultNames: 'legacy' }, error: 'InvalidInput' },
   { what: 'a path-like excluded name', input: { excludeVaultNames: ['../x'] }, error: 'InvalidInput' },
   { what: 'a number among excluded names', input: { excludeVaultNames: [42] }, error: 'InvalidInput' },
+  // A typo must not migrate the vault it meant to protect (issue 16 item 10).
+  {
+    what: 'an excluded name that matches no vault',
+    input: { excludeVaultNames: ['legacyy'] },
+    error: 'InvalidInput',
+  },
   {
     what: '301 excluded names',
     input: { excludeVaultNames: Array.from({ length: 301 }, (_, index) => `vault-${index}`) },

@@ -347,6 +347,19 @@ describe('buildRows', () => {
     expect(row?.detail).toMatch(/AWS keeps the source key for this type/);
   });
 
+  it('finds a copy by resource and creation date once copy-job history has ended', () => {
+    const source = classified(ebs('7'), 'EBS');
+    const [row] = buildRows({
+      migration: MIGRATION,
+      sources: [source],
+      targetRecoveryPoints: [
+        targetCopy(ebs('c7'), { ResourceArn: source.recoveryPoint.ResourceArn, IsEncrypted: false }),
+      ],
+      copyJobs: [],
+    });
+    expect(row).toMatchObject({ outcome: 'COPIED', copyRecoveryPointArn: ebs('c7'), copyJobs: 0 });
+  });
+
   it('predicts instead of judging in a dry run', () => {
     const dryRows = buildRows({
       migration: { ...MIGRATION, dryRun: true },

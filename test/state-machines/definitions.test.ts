@@ -91,3 +91,37 @@ describe('migrate-vault.asl.json', () => {
     expect(NAMED_ERRORS).toContain('MigrationIncomplete');
   });
 });
+
+describe('execution and step timeouts (issue 16 item 11)', () => {
+  /** The most a Standard execution may last (AWS-FACTS: one year). */
+  const ONE_YEAR_SECONDS = 365 * 24 * 3600;
+
+  it.each(FILES)('%s uses the longest execution timeout Step Functions allows', (file) => {
+    // An execution-level timeout ends the execution without running any Catch (no report): it
+    // must never be what ends a long migration before a step-level bound does.
+    expect(load(file).TimeoutSeconds).toBe(ONE_YEAR_SECONDS);
+  });
+
+  it('routes a timeout of any MigrateVault step to a state that writes the report', () => {
+    const definition = load('migrate-vault.asl.json') as {
+      States: Record<
+        string,
+        { Type: string; Resource?: string; Catch?: Array<{ ErrorEquals: string[]; Next: string }> }
+      >;
+    };
+    const writesReport = (name: string) =>
+      definition.States[name]?.Resource?.includes('{WriteReportFunctionArn}') === true;
+    const tasks = Object.entries(definition.States).filter(([, state]) => state.Type === 'Task');
+    const unreported = tasks
+      .filter(([name]) => name !== 'Write the failure report')
+      .filter(([, state]) => {
+        const handler = (state.Catch ?? []).find(
+          (candidate) =>
+            candidate.ErrorEquals.includes('States.ALL') || candidate.ErrorEquals.includes('States.Timeout'),
+        );
+        return handler === undefined || !writesReport(handler.Next);
+      })
+      .map(([name]) => name);
+    expect(unreported).toEqual([]);
+  });
+});
