@@ -11,7 +11,7 @@ import { followExecution, s3Reports, startExecution } from '../aws/execution.ts'
 import { findDeployment, type StateMachineKind } from '../aws/stack.ts';
 import { DEMO_EMULATOR } from '../demo/account.ts';
 import { CliError, EXIT, type ExitStatus } from '../errors.ts';
-import { type CliIO, paint, useColour } from '../io.ts';
+import { type CliIO, outputWidth, paint, useColour } from '../io.ts';
 import { interruptedRecord, resumeCommand, whatExists } from '../local/interrupted.ts';
 import { executionFolder, findRecord, localReports, writeRecord } from '../local/records.ts';
 import { openLocalSession } from '../local/session.ts';
@@ -21,7 +21,7 @@ import { ProgressTracker } from '../progress/tracker.ts';
 import { collectSummary, type ExecutionView } from '../report/collect.ts';
 import { renderHtml } from '../report/html.ts';
 import { type MigrationSummary, SUCCESS_OUTCOMES, succeeded } from '../report/model.ts';
-import { displayPath, renderSummaryText } from '../report/text.ts';
+import { displayPath, hanging, renderSummaryText } from '../report/text.ts';
 import { encryptionVerdict } from '../report/verdict.ts';
 import { interruption } from './interrupt.ts';
 import {
@@ -74,7 +74,13 @@ async function finish(
       renderOutput(buildOutput(request.command, status, { summary, where, arn: view.arn, error })),
     );
   } else {
-    io.stdout.write(renderSummaryText(summary, { colour: useColour(io.stdout, io.env), cwd: io.cwd }));
+    io.stdout.write(
+      renderSummaryText(summary, {
+        colour: useColour(io.stdout, io.env),
+        cwd: io.cwd,
+        width: outputWidth(io.stdout, io.env),
+      }),
+    );
   }
   if (line !== undefined) io.stderr.write(`vault-migrator: ${line}\n`);
   return status;
@@ -168,12 +174,14 @@ async function runLocally(request: MigrationRequest, options: RunOptions, io: Cl
     : new ProgressBoard(io.stderr, tracker, { colour: useColour(io.stderr, io.env), startedAt: started });
   const dim = paint(useColour(io.stderr, io.env));
   if (!options.quiet) {
+    const width = io.stderr.isTTY ? (io.stderr.columns ?? 120) : Number.POSITIVE_INFINITY;
+    const where =
+      `${request.kind} ${request.executionName} on the local engine; Backup and KMS calls go to ${session.emulator ? `the embedded emulator (${session.endpoint})` : session.endpoint}` +
+      `${session.keyArn ? `; target key ${session.keyArn}` : ''}`;
     io.stderr.write(
-      dim(
-        'dim',
-        `${request.kind} ${request.executionName} on the local engine; Backup and KMS calls go to ${session.emulator ? `the embedded emulator (${session.endpoint})` : session.endpoint}` +
-          `${session.keyArn ? `; target key ${session.keyArn}` : ''}\n`,
-      ),
+      `${hanging('', where, width - 1, 2)
+        .map((line) => dim('dim', line))
+        .join('\n')}\n`,
     );
   }
   board?.start();
