@@ -4,9 +4,9 @@
  * the exit status (0 only when every migration succeeded and verified).
  */
 import { writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { EmulatorOptions } from '#emulator/index.ts';
-import { awsClients } from '../aws/clients.ts';
+import { awsClients, callerIdentity } from '../aws/clients.ts';
 import { followExecution, s3Reports, startExecution } from '../aws/execution.ts';
 import { findDeployment, type StateMachineKind } from '../aws/stack.ts';
 import { DEMO_EMULATOR } from '../demo/account.ts';
@@ -19,6 +19,7 @@ import { buildOutput, renderOutput } from '../output/envelope.ts';
 import { formatDuration, ProgressBoard } from '../progress/board.ts';
 import { ProgressTracker } from '../progress/tracker.ts';
 import { collectSummary, type ExecutionView } from '../report/collect.ts';
+import { localContext, runContext } from '../report/context.ts';
 import { renderHtml } from '../report/html.ts';
 import { type MigrationSummary, SUCCESS_OUTCOMES, succeeded } from '../report/model.ts';
 import { displayPath, hanging, renderSummaryText } from '../report/text.ts';
@@ -218,8 +219,9 @@ async function runLocally(request: MigrationRequest, options: RunOptions, io: Cl
     await session.stop();
   }
   const summary = await collectSummary(record, localReports(session.reportDir));
+  summary.context = localContext(record);
   const htmlPath = join(executionFolder(session.reportDir, record.name), 'report.html');
-  writeFileSync(htmlPath, renderHtml(summary));
+  writeFileSync(htmlPath, renderHtml(summary, new Date(), { folder: dirname(htmlPath) }));
   if (!options.quiet) {
     io.stderr.write(
       dim(
@@ -288,6 +290,7 @@ async function runOnAws(request: MigrationRequest, options: RunOptions, io: CliI
       release();
     }
     const summary = await collectSummary(view, s3Reports(clients.s3, deployment.reportBucket));
+    summary.context = runContext('aws', view.arn, { caller: await callerIdentity(clients) });
     for (const vault of summary.vaults) {
       if (vault.reportFiles.json && !options.quiet) io.stderr.write(`Report: ${vault.reportFiles.json}\n`);
     }

@@ -127,6 +127,7 @@ export function headline(summary: MigrationSummary): string {
     parts.push(
       `${done} of ${summary.vaults.length} vault${summary.vaults.length === 1 ? '' : 's'} ${summary.dryRun ? 'planned' : 'migrated'}`,
     );
+    if (failed > 0) parts.push(`${failed} failed`);
     if (summary.skippedVaults.length > 0) parts.push(`${summary.skippedVaults.length} left alone`);
   }
   const verdict = encryptionVerdict(summary);
@@ -310,7 +311,7 @@ export function renderSummaryText(summary: MigrationSummary, options: TextOption
               figure(sum.recoveryPoints),
               figure(sum.copied),
               figure(sum.skipped),
-              figure(sum.failed),
+              sum.unknownVaults.length > 0 ? `${figure(sum.failed)}+` : figure(sum.failed),
               figure(sum.encryption.targetKey),
               figure(sum.encryption.sourceKey),
               figure(sum.encryption.unencrypted),
@@ -320,6 +321,16 @@ export function renderSummaryText(summary: MigrationSummary, options: TextOption
           ]
         : undefined;
     out.push(...fittedTable(rows, footer, options.width, (text) => style('bold', text)));
+    if (footer && sum.unknownVaults.length > 0) {
+      out.push(
+        ...hanging(
+          '',
+          `Totals leave out ${sum.unknownVaults.join(', ')}: ${sum.unknownVaults.length === 1 ? 'its migration' : 'their migrations'} failed before counting; ${sum.unknownVaults.length === 1 ? 'its' : 'their'} recovery points have no verified copy.`,
+          options.width ?? 100,
+          0,
+        ).map((line) => style('red', line)),
+      );
+    }
   } else {
     out.push(summary.status === 'SUCCEEDED' ? 'No vault needed migrating.' : 'No vault was migrated.');
   }
