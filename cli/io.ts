@@ -80,6 +80,16 @@ export function paint(enabled: boolean): (style: Style, text: string) => string 
   return (style, text) => (enabled ? `\x1b[${CODES[style]}m${text}\x1b[0m` : text);
 }
 
+/**
+ * The width to fit output to: the terminal's, else COLUMNS (set by shells and by people who want
+ * a width in a pipe), else none (a pipe or a file takes the full table).
+ */
+export function outputWidth(stream: OutputStream, env: CliIO['env']): number | undefined {
+  if (stream.isTTY && stream.columns) return stream.columns;
+  const columns = Number(env.COLUMNS);
+  return Number.isInteger(columns) && columns >= 40 ? columns : undefined;
+}
+
 /** Visible length of a string that may hold ANSI colour codes. */
 export function visibleLength(text: string): number {
   // biome-ignore lint/suspicious/noControlCharactersInRegex: ANSI escapes are what is stripped.

@@ -5,13 +5,25 @@
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SFNClient } from '@aws-sdk/client-sfn';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import type { CliIO } from '../io.ts';
 
 export interface AwsClients {
   sfn(): SFNClient;
   cloudFormation(): CloudFormationClient;
   s3(): S3Client;
+  sts(): STSClient;
   destroy(): void;
+}
+
+/** The caller identity's ARN, or null when STS does not answer (a report must not fail for it). */
+export async function callerIdentity(clients: AwsClients): Promise<string | null> {
+  try {
+    const identity = await clients.sts().send(new GetCallerIdentityCommand({}));
+    return identity.Arn ?? null;
+  } catch {
+    return null;
+  }
 }
 
 function endpointFor(env: CliIO['env'], service: string): string | undefined {
@@ -42,7 +54,12 @@ export function awsClients(io: CliIO, region: string | undefined): AwsClients {
   let sfn: SFNClient | undefined;
   let cloudFormation: CloudFormationClient | undefined;
   let s3: S3Client | undefined;
+  let sts: STSClient | undefined;
   return {
+    sts: () => {
+      sts ??= new STSClient({ ...common('STS'), maxAttempts: 1 });
+      return sts;
+    },
     sfn: () => {
       sfn ??= new SFNClient(common('SFN'));
       return sfn;
@@ -61,6 +78,7 @@ export function awsClients(io: CliIO, region: string | undefined): AwsClients {
       sfn?.destroy();
       cloudFormation?.destroy();
       s3?.destroy();
+      sts?.destroy();
     },
   };
 }

@@ -6,7 +6,7 @@ import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { CliError, EXIT, type ExitStatus, UsageError } from '../errors.ts';
-import { type CliIO, useColour } from '../io.ts';
+import { type CliIO, outputWidth, useColour } from '../io.ts';
 import { buildOutput, renderOutput } from '../output/envelope.ts';
 import { REPORT_FORMATS, type ReportFormat, renderReport } from '../report/formats.ts';
 import { succeeded } from '../report/model.ts';
@@ -95,7 +95,11 @@ export function reportCommand(io: CliIO, action: Action): Command {
                       }),
                 }),
               )
-            : renderReport(summary, format, { colour, cwd: io.cwd });
+            : renderReport(summary, format, {
+                colour,
+                cwd: io.cwd,
+                width: options.output === undefined ? outputWidth(io.stdout, io.env) : undefined,
+              });
         if (options.output) {
           const path = resolve(io.cwd, options.output);
           writeOutputFile(path, text);

@@ -18,6 +18,7 @@ import {
   readRecordFile,
 } from '../local/records.ts';
 import { collectSummary, type ExecutionView, type ReportAccess } from '../report/collect.ts';
+import { localContext, runContext } from '../report/context.ts';
 import { readReportFile } from '../report/load.ts';
 import { fromReport, type MigrationSummary, type ReportHead } from '../report/model.ts';
 import { isLocal, type WhereOptions } from './options.ts';
@@ -133,7 +134,13 @@ export async function resolveTarget(
 
 /** The summary of whatever the target is. */
 export async function summaryOf(target: Target): Promise<MigrationSummary> {
-  if (target.kind === 'execution') return collectSummary(target.view, target.access);
+  if (target.kind === 'execution') {
+    const summary = await collectSummary(target.view, target.access);
+    summary.context = isRecord(target.view)
+      ? localContext(target.view)
+      : runContext(target.where, target.view.arn);
+    return summary;
+  }
   const { report, path } = target;
   const base = path.replace(/report\.json$/, '');
   const vault = fromReport(report, {
@@ -146,10 +153,13 @@ export async function summaryOf(target: Target): Promise<MigrationSummary> {
     stateMachine: 'MigrateVault',
     status: report.outcome === 'FAILED' ? 'FAILED' : 'SUCCEEDED',
     error: vault.error,
+    // report.json's generatedAt is the migration's clock (simulated in a local run), its
+    // startedAt the execution's: one clock only, so the start alone.
     startedAt: report.startedAt,
-    stoppedAt: report.generatedAt,
+    stoppedAt: null,
     dryRun: report.outcome === 'DRY_RUN',
     vaults: [vault],
     skippedVaults: [],
+    context: runContext('file', report.sourceVault.arn, { clock: 'Step Functions execution start (UTC)' }),
   };
 }

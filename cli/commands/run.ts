@@ -4,14 +4,14 @@
  * the exit status (0 only when every migration succeeded and verified).
  */
 import { writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { EmulatorOptions } from '#emulator/index.ts';
-import { awsClients } from '../aws/clients.ts';
+import { awsClients, callerIdentity } from '../aws/clients.ts';
 import { followExecution, s3Reports, startExecution } from '../aws/execution.ts';
 import { findDeployment, type StateMachineKind } from '../aws/stack.ts';
 import { DEMO_EMULATOR } from '../demo/account.ts';
 import { CliError, EXIT, type ExitStatus } from '../errors.ts';
-import { type CliIO, paint, useColour } from '../io.ts';
+import { type CliIO, outputWidth, paint, useColour } from '../io.ts';
 import { interruptedRecord, resumeCommand, whatExists } from '../local/interrupted.ts';
 import { executionFolder, findRecord, localReports, writeRecord } from '../local/records.ts';
 import { openLocalSession } from '../local/session.ts';
@@ -19,9 +19,10 @@ import { buildOutput, renderOutput } from '../output/envelope.ts';
 import { formatDuration, ProgressBoard } from '../progress/board.ts';
 import { ProgressTracker } from '../progress/tracker.ts';
 import { collectSummary, type ExecutionView } from '../report/collect.ts';
+import { localContext, runContext } from '../report/context.ts';
 import { renderHtml } from '../report/html.ts';
 import { type MigrationSummary, SUCCESS_OUTCOMES, succeeded } from '../report/model.ts';
-import { displayPath, renderSummaryText } from '../report/text.ts';
+import { displayPath, hanging, renderSummaryText } from '../report/text.ts';
 import { encryptionVerdict } from '../report/verdict.ts';
 import { interruption } from './interrupt.ts';
 import {
@@ -74,7 +75,13 @@ async function finish(
       renderOutput(buildOutput(request.command, status, { summary, where, arn: view.arn, error })),
     );
   } else {
-    io.stdout.write(renderSummaryText(summary, { colour: useColour(io.stdout, io.env), cwd: io.cwd }));
+    io.stdout.write(
+      renderSummaryText(summary, {
+        colour: useColour(io.stdout, io.env),
+        cwd: io.cwd,
+        width: outputWidth(io.stdout, io.env),
+      }),
+    );
   }
   if (line !== undefined) io.stderr.write(`vault-migrator: ${line}\n`);
   return status;
@@ -168,12 +175,14 @@ async function runLocally(request: MigrationRequest, options: RunOptions, io: Cl
     : new ProgressBoard(io.stderr, tracker, { colour: useColour(io.stderr, io.env), startedAt: started });
   const dim = paint(useColour(io.stderr, io.env));
   if (!options.quiet) {
+    const width = io.stderr.isTTY ? (io.stderr.columns ?? 120) : Number.POSITIVE_INFINITY;
+    const where =
+      `${request.kind} ${request.executionName} on the local engine; Backup and KMS calls go to ${session.emulator ? `the embedded emulator (${session.endpoint})` : session.endpoint}` +
+      `${session.keyArn ? `; target key ${session.keyArn}` : ''}`;
     io.stderr.write(
-      dim(
-        'dim',
-        `${request.kind} ${request.executionName} on the local engine; Backup and KMS calls go to ${session.emulator ? `the embedded emulator (${session.endpoint})` : session.endpoint}` +
-          `${session.keyArn ? `; target key ${session.keyArn}` : ''}\n`,
-      ),
+      `${hanging('', where, width - 1, 2)
+        .map((line) => dim('dim', line))
+        .join('\n')}\n`,
     );
   }
   board?.start();
@@ -210,8 +219,9 @@ async function runLocally(request: MigrationRequest, options: RunOptions, io: Cl
     await session.stop();
   }
   const summary = await collectSummary(record, localReports(session.reportDir));
+  summary.context = localContext(record);
   const htmlPath = join(executionFolder(session.reportDir, record.name), 'report.html');
-  writeFileSync(htmlPath, renderHtml(summary));
+  writeFileSync(htmlPath, renderHtml(summary, new Date(), { folder: dirname(htmlPath) }));
   if (!options.quiet) {
     io.stderr.write(
       dim(
@@ -280,6 +290,7 @@ async function runOnAws(request: MigrationRequest, options: RunOptions, io: CliI
       release();
     }
     const summary = await collectSummary(view, s3Reports(clients.s3, deployment.reportBucket));
+    summary.context = runContext('aws', view.arn, { caller: await callerIdentity(clients) });
     for (const vault of summary.vaults) {
       if (vault.reportFiles.json && !options.quiet) io.stderr.write(`Report: ${vault.reportFiles.json}\n`);
     }

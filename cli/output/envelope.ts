@@ -63,6 +63,7 @@ export function buildOutput(command: OutputCommand, exitStatus: number, inputs: 
           dryRun: summary.dryRun,
         }
       : null,
+    context: summary?.context ?? null,
     error: inputs.error ?? null,
     counts: summary ? countsOf(summary) : null,
     encryption: summary && summary.vaults.length > 0 ? encryptionVerdict(summary) : null,

@@ -68,6 +68,8 @@ export const VaultSchema = z.strictObject({
   vault: z.string(),
   targetVault: z.string().nullable(),
   targetKeyArn: z.string().nullable(),
+  sourceKeyArn: z.string().nullable(),
+  sourceVaultArn: z.string().nullable(),
   execution: z.string().nullable(),
   outcome: OutcomeSchema,
   error: z.string().nullable().describe('the named error and its cause, readable, on one line'),
@@ -130,6 +132,18 @@ export const ExecutionSchema = z.strictObject({
   dryRun: z.boolean(),
 });
 
+export const ContextSchema = z.strictObject({
+  where: z.enum(['aws', 'local', 'file']),
+  account: z.string().nullable(),
+  region: z.string().nullable(),
+  caller: z.string().nullable().describe('the caller identity ARN (STS GetCallerIdentity)'),
+  endpoint: z.string().nullable(),
+  toolVersion: z.string(),
+  toolCommit: z.string().nullable(),
+  clock: z.string().describe('the clock of startedAt and stoppedAt'),
+  simulatedMs: z.number().nullable(),
+});
+
 export const ErrorSchema = z.strictObject({
   name: z.string(),
   message: z.string().describe('readable text, never JSON inside a string'),
@@ -142,6 +156,7 @@ export const OutputSchema = z
     ok: z.boolean().describe('true exactly when exitStatus is 0'),
     exitStatus: z.number().int(),
     execution: ExecutionSchema.nullable(),
+    context: ContextSchema.nullable(),
     error: ErrorSchema.nullable(),
     counts: CountsSchema.nullable(),
     encryption: EncryptionVerdictSchema.nullable(),

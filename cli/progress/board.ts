@@ -4,12 +4,24 @@
  * terminal (CI, a pipe, a log file) it prints a plain line when a vault changes phase or passes a
  * quarter of its copies, so logs stay short and readable.
  */
-import { type OutputStream, paint, visibleLength } from '../io.ts';
+import { type OutputStream, paint, type Style, visibleLength } from '../io.ts';
 import { OUTCOME_LABEL } from '../report/model.ts';
 import type { ProgressTracker, VaultProgress } from './tracker.ts';
 
 const BAR_WIDTH = 24;
 const REDRAW_MS = 100;
+
+/** Ever narrower ways to draw a vault's line: the bar shrinks, then words shorten, then the name. */
+const LAYOUTS: ReadonlyArray<{ barWidth: number; compact: boolean; nameMax: number }> = [
+  { barWidth: BAR_WIDTH, compact: false, nameMax: 80 },
+  { barWidth: 12, compact: false, nameMax: 80 },
+  { barWidth: 8, compact: true, nameMax: 80 },
+  { barWidth: 5, compact: true, nameMax: 80 },
+  { barWidth: 5, compact: true, nameMax: 24 },
+  { barWidth: 0, compact: true, nameMax: 24 },
+  { barWidth: 0, compact: true, nameMax: 16 },
+  { barWidth: 0, compact: true, nameMax: 10 },
+];
 
 /** "42 min", "3.5 h", "2.1 days". */
 export function formatDuration(ms: number): string {
@@ -83,48 +95,103 @@ export class ProgressBoard {
     else this.printChanges();
   }
 
-  /** One vault's line: name, bar, counts, failures, time left, phase or outcome. */
-  vaultLine(vault: VaultProgress, nameWidth: number): string {
+  /**
+   * One vault's line: name, bar, counts, failures, time left, phase or outcome. Within `width`
+   * (a terminal's), the bar narrows, then the failure count shortens, then the name: the counts,
+   * the time left and the phase always stay.
+   */
+  vaultLine(vault: VaultProgress, nameWidth: number, width = Number.POSITIVE_INFINITY, from = 0): string {
+    let line = '';
+    for (const layout of LAYOUTS.slice(from)) {
+      line = this.composeLine(vault, Math.min(nameWidth, layout.nameMax), layout.barWidth, layout.compact);
+      if (visibleLength(line) <= width) return line;
+    }
+    return truncate(line, width);
+  }
+
+  /** The first layout in which every vault's line fits, so that the bars stay aligned. */
+  private layoutFor(vaults: readonly VaultProgress[], nameWidth: number, width: number): number {
+    const index = LAYOUTS.findIndex((layout) =>
+      vaults.every(
+        (vault) =>
+          visibleLength(
+            this.composeLine(vault, Math.min(nameWidth, layout.nameMax), layout.barWidth, layout.compact),
+          ) <= width,
+      ),
+    );
+    return index < 0 ? LAYOUTS.length - 1 : index;
+  }
+
+  private composeLine(vault: VaultProgress, nameWidth: number, barWidth: number, compact: boolean): string {
     const s = this.style;
-    const name = vault.vault.padEnd(nameWidth);
+    const name =
+      vault.vault.length > nameWidth
+        ? `${vault.vault.slice(0, nameWidth - 1)}…`
+        : vault.vault.padEnd(nameWidth);
     const total = vault.total ?? 0;
     const counts = vault.total === null ? `${vault.done}` : `${vault.done}/${total}`;
     const failed =
       vault.permanentFailures > 0
         ? s('red', `${vault.failedAttempts} failed, ${vault.permanentFailures} for good`)
         : vault.failedAttempts > 0
-          ? s('yellow', `${vault.failedAttempts} failed, retried`)
-          : s('dim', '0 failed');
-    if (vault.phase === 'waiting') return `${name}  ${s('dim', bar(0))}  ${s('dim', 'waiting')}`;
+          ? s(
+              'yellow',
+              compact ? `${vault.failedAttempts} retried` : `${vault.failedAttempts} failed, retried`,
+            )
+          : compact
+            ? ''
+            : s('dim', '0 failed');
+    const join = (...parts: string[]) => parts.filter((part) => part !== '').join('  ');
+    const barOf = (style: Style, fraction: number) => (barWidth > 0 ? s(style, bar(fraction, barWidth)) : '');
+    if (vault.phase === 'waiting') return join(name, barOf('dim', 0), s('dim', 'waiting'));
     if (vault.phase === 'done') {
       const outcome = vault.outcome ? OUTCOME_LABEL[vault.outcome] : 'done';
       const good = vault.outcome !== 'FAILED' && vault.outcome !== 'INCOMPLETE';
       const fraction = vault.dryRun || total === 0 ? (good ? 1 : 0) : vault.done / total;
       if (!good && vault.done === 0 && total === 0)
-        return `${name}  ${s('red', bar(0))}  ${s('red', vault.error ? `${outcome}: ${vault.error}` : outcome)}`;
+        return join(name, barOf('red', 0), s('red', vault.error ? `${outcome}: ${vault.error}` : outcome));
       const detail = vault.dryRun ? `${total} to copy` : `${counts} copies`;
       const label = good
         ? s('green', outcome)
         : s('red', vault.error ? `${outcome}: ${vault.error}` : outcome);
-      return `${name}  ${s(good ? 'green' : 'red', bar(fraction))}  ${detail}  ${vault.dryRun ? '' : `${failed}  `}${label}`;
+      return join(name, barOf(good ? 'green' : 'red', fraction), detail, vault.dryRun ? '' : failed, label);
     }
     const fraction = total === 0 ? 0 : vault.done / total;
-    const left = vault.etaMs === null ? '' : `  ~${formatDuration(vault.etaMs)} left`;
+    const left = vault.etaMs === null ? '' : `~${formatDuration(vault.etaMs)} left`;
     const phase =
-      vault.phase === 'copying' && vault.inFlight > 0 ? `copying (${vault.inFlight} running)` : vault.phase;
-    return `${name}  ${s('cyan', bar(fraction))}  ${counts} copies  ${failed}${left}  ${phase}`;
+      vault.phase === 'copying' && vault.inFlight > 0
+        ? compact
+          ? `copying (${vault.inFlight})`
+          : `copying (${vault.inFlight} running)`
+        : vault.phase;
+    return join(name, barOf('cyan', fraction), `${counts} copies`, failed, left, phase);
+  }
+
+  /** All vaults together: copies done of the total, and the time left (the slowest vault's). */
+  overall(): string {
+    const vaults = [...this.tracker.vaults.values()].filter((vault) => !vault.dryRun);
+    const total = vaults.reduce((sum, vault) => sum + (vault.total ?? 0), 0);
+    if (total === 0) return '';
+    const done = vaults.reduce((sum, vault) => sum + Math.min(vault.done, vault.total ?? vault.done), 0);
+    const etas = vaults.flatMap((vault) =>
+      vault.phase !== 'done' && vault.etaMs !== null ? [vault.etaMs] : [],
+    );
+    const left = etas.length > 0 ? ` · ~${formatDuration(Math.max(...etas))} left` : '';
+    return `overall ${Math.floor((100 * done) / total)}% (${done}/${total})${left}`;
   }
 
   footer(): string {
     const simulated = formatDuration(this.tracker.simulatedElapsedMs);
     const wall = ((Date.now() - this.startedAt) / 1000).toFixed(1);
-    return this.style('dim', `simulated time ${simulated} · ${wall} s`);
+    const overall = this.overall();
+    return this.style('dim', `${overall ? `${overall} · ` : ''}simulated time ${simulated} · ${wall} s`);
   }
 
-  private lines(): string[] {
+  private lines(width: number): string[] {
     const vaults = [...this.tracker.vaults.values()];
     const nameWidth = Math.max(0, ...vaults.map((vault) => vault.vault.length));
-    const lines = vaults.map((vault) => this.vaultLine(vault, nameWidth));
+    const from = this.layoutFor(vaults, nameWidth, width);
+    const lines = vaults.map((vault) => this.vaultLine(vault, nameWidth, width, from));
     lines.push(this.footer());
     return lines;
   }
@@ -132,7 +199,7 @@ export class ProgressBoard {
   private draw(): void {
     this.dirty = false;
     const width = Math.max(20, (this.stream.columns ?? 120) - 1);
-    const lines = this.lines().map((line) => truncate(line, width));
+    const lines = this.lines(width).map((line) => truncate(line, width));
     let out = this.linesDrawn > 0 ? `\x1b[${this.linesDrawn}A\r` : '';
     for (const line of lines) out += `\x1b[2K${line}\n`;
     out += '\x1b[J';
@@ -150,7 +217,9 @@ export class ProgressBoard {
       this.printed.set(vault.vault, key);
       if (vault.phase === 'waiting') continue;
       const nameWidth = Math.max(0, ...[...this.tracker.vaults.keys()].map((name) => name.length));
-      this.stream.write(`${this.vaultLine(vault, nameWidth).replace(/[█░]+ {2}/, '')}\n`);
+      // A log line carries the time it was written (wall clock, UTC) and no bar.
+      const stamp = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+      this.stream.write(`${stamp} ${this.vaultLine(vault, nameWidth).replace(/[█░]+ {2}/, '')}\n`);
     }
   }
 }

@@ -69,7 +69,7 @@ export function renderCsv(summary: MigrationSummary): string {
 export function renderReport(
   summary: MigrationSummary,
   format: ReportFormat,
-  options: { colour?: boolean; cwd?: string } = {},
+  options: { colour?: boolean; cwd?: string; width?: number | undefined } = {},
 ): string {
   switch (format) {
     case 'json':

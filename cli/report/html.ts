@@ -3,6 +3,7 @@
  * the verdict, the headline figures, a chart of how the copies are encrypted, the vault table and
  * the reasons behind it. It opens from disk, prints, and can be mailed as it is.
  */
+import { relative, resolve, sep } from 'node:path';
 import {
   type EncryptionCounts,
   type MigrationSummary,
@@ -152,12 +153,31 @@ function vaultRow(vault: VaultSummary): string {
   return `<tr>${cells.join('')}</tr>`;
 }
 
-function details(summary: MigrationSummary): string {
+export interface HtmlOptions {
+  /** The folder the page is written to: report files are linked relative to it (never by absolute path). */
+  folder?: string | undefined;
+}
+
+/** A report file as a link relative to the page, or as text when it is not on this disk (s3://). */
+function fileLink(kind: string, location: string, options: HtmlOptions): string {
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(location))
+    return `${escapeHtml(kind)}: <code>${escapeHtml(location)}</code>`;
+  const from = options.folder ?? process.cwd();
+  const href = relative(from, resolve(from, location)).split(sep).map(encodeURIComponent).join('/');
+  return `<a href="${escapeHtml(href)}">${escapeHtml(kind === 'csv' ? 'every recovery point (CSV)' : kind === 'json' ? 'report.json' : 'summary.txt')}</a>`;
+}
+
+function details(summary: MigrationSummary, options: HtmlOptions): string {
   const items: string[] = [];
   for (const vault of summary.vaults) {
     const lines: string[] = [];
     if (vault.error) lines.push(`<p class="bad">${escapeHtml(vault.error)}</p>`);
     if (vault.targetKeyArn) lines.push(`<p>Target key <code>${escapeHtml(vault.targetKeyArn)}</code></p>`);
+    if (vault.basis === 'report') {
+      lines.push(
+        `<p>Source key ${vault.sourceKeyArn ? `<code>${escapeHtml(vault.sourceKeyArn)}</code>` : 'none (the vault had no key)'}</p>`,
+      );
+    }
     const fate =
       vault.source.fate === 'unknown' || vault.source.why.startsWith(vault.source.fate)
         ? vault.source.why
@@ -169,7 +189,7 @@ function details(summary: MigrationSummary): string {
     const files = Object.entries(vault.reportFiles).filter(([, path]) => path);
     if (files.length > 0) {
       lines.push(
-        `<p class="files">${files.map(([kind, path]) => `${kind}: <code>${escapeHtml(path ?? '')}</code>`).join(' · ')}</p>`,
+        `<p class="files">${files.map(([kind, path]) => fileLink(kind, path ?? '', options)).join(' · ')}</p>`,
       );
     }
     if (vault.execution)
@@ -249,9 +269,67 @@ tfoot th, tfoot td { font-weight: 650; border-bottom: none; }
 .vault p { margin: 4px 0; } .vault ul { margin: 4px 0; padding-left: 18px; }
 code { font: 12px ui-monospace, "DejaVu Sans Mono", monospace; word-break: break-all; }
 footer { margin-top: 28px; color: var(--muted); font-size: 12px; }
+.audit dl { display: grid; grid-template-columns: max-content 1fr; gap: 4px 16px; margin: 0; }
+.audit dt { color: var(--muted); } .audit dd { margin: 0; overflow-wrap: anywhere; }
+/* Eleven columns fit 1280 px: headers wrap, cells stay narrow. */
+table { font-size: 13px; } th, td { padding: 6px 8px; } thead th { white-space: normal; }
+tbody td:last-child { min-width: 110px; }
+@media print {
+  @page { size: A4 landscape; margin: 12mm; }
+  body { background: #fff; padding: 0; font-size: 11px; }
+  main { max-width: none; }
+  .scroll { overflow: visible; }
+  table { font-size: 10px; border: 1px solid #999; } th, td { padding: 3px 5px; }
+  tr, .vault, .panel, .card { break-inside: avoid; }
+  .cards { gap: 6px; } .card { min-width: 0; padding: 6px 8px; } .card .n { font-size: 16px; }
+  a { color: inherit; text-decoration: none; } a[href]::after { content: " (" attr(href) ")"; font-size: 9px; color: var(--muted); }
+  .pill, .verdict { border: 1px solid currentColor; }
+  * { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+}
 `;
 
-export function renderHtml(summary: MigrationSummary, generatedAt = new Date()): string {
+/** Who, where, which tool, which clock: the facts an auditor checks first. */
+function auditFacts(summary: MigrationSummary, generatedAt: Date): string {
+  const context = summary.context;
+  const targetKeys = [
+    ...new Set(summary.vaults.flatMap((vault) => (vault.targetKeyArn ? [vault.targetKeyArn] : []))),
+  ];
+  const rows: Array<[string, string]> = [
+    ['Account', context?.account ?? 'not known'],
+    ['Region', context?.region ?? 'not known'],
+    ['Caller identity', context?.caller ?? 'not recorded'],
+    [
+      'Where',
+      context?.where === 'local'
+        ? `this machine (local Step Functions engine); Backup and KMS: ${context.endpoint ?? 'not known'}`
+        : context?.where === 'aws'
+          ? 'AWS (the deployed stack)'
+          : 'read from a report file',
+    ],
+    ['Execution', `${summary.stateMachine} ${summary.execution}`],
+    ['Started', summary.startedAt ?? 'not known'],
+    ['Stopped', summary.stoppedAt ?? (summary.status === 'RUNNING' ? 'still running' : 'not known')],
+    ['Clock', context?.clock ?? 'not known'],
+    ['Target key', targetKeys.length > 0 ? targetKeys.join(', ') : 'none recorded'],
+    [
+      'Tool',
+      `vault-migrator ${context?.toolVersion ?? ''}${context?.toolCommit ? ` (commit ${context.toolCommit})` : ''}`,
+    ],
+    ['Page written', generatedAt.toISOString()],
+  ];
+  if (context?.simulatedMs !== null && context?.simulatedMs !== undefined) {
+    rows.splice(8, 0, ['Simulated time', `${(context.simulatedMs / 3_600_000).toFixed(1)} h (local run)`]);
+  }
+  return `<section class="panel audit"><h2>Run</h2><dl>${rows
+    .map(([term, value]) => `<dt>${escapeHtml(term)}</dt><dd>${escapeHtml(value)}</dd>`)
+    .join('')}</dl></section>`;
+}
+
+export function renderHtml(
+  summary: MigrationSummary,
+  generatedAt = new Date(),
+  options: HtmlOptions = {},
+): string {
   const sum = totals(summary.vaults);
   const ok = succeeded(summary);
   const copies =
@@ -265,7 +343,12 @@ export function renderHtml(summary: MigrationSummary, generatedAt = new Date()):
       summary.dryRun ? 'would be copied' : 'copied and verified',
     ],
     [count(sum.skipped), 'skipped (cannot be copied)'],
-    [count(sum.failed), 'without a verified copy'],
+    sum.unknownVaults.length > 0
+      ? [
+          `${count(sum.failed)}+`,
+          `without a verified copy, and ${sum.unknownVaults.length} failed vault${sum.unknownVaults.length === 1 ? '' : 's'} not counted`,
+        ]
+      : [count(sum.failed), 'without a verified copy'],
     [
       percent(sum.encryption.targetKey, copies),
       predicted ? 'of copies would take the target key' : 'of copies re-encrypted with the target key',
@@ -318,9 +401,10 @@ ${summary.vaults.map(vaultRow).join('\n')}
 ${footerRow}
 </table>
 </div>
+${auditFacts(summary, generatedAt)}
 <h2>Details</h2>
 <div class="details">
-${details(summary)}
+${details(summary, options)}
 </div>
 <footer>Generated by vault-migrator on ${escapeHtml(generatedAt.toISOString())}.</footer>
 </main>

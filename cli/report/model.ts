@@ -8,6 +8,7 @@ import type { MigrationOutcome, ReportResult } from '#shared/contracts.ts';
 import { describeKept } from '../../lambdas/delete-source-vault/decide.ts';
 import { type Report, sourceFate } from '../../lambdas/write-report/report.ts';
 import { describeExecutionError } from '../errors.ts';
+import type { RunContext } from './context.ts';
 
 /** report.json without its per-recovery-point rows (the CLI never needs them). */
 export type ReportHead = Omit<Report, 'recoveryPoints'>;
@@ -59,6 +60,9 @@ export interface VaultSummary {
   vault: string;
   targetVault: string | null;
   targetKeyArn: string | null;
+  /** The source vault's key (null: no key, or not known; see sourceVaultArn). */
+  sourceKeyArn: string | null;
+  sourceVaultArn: string | null;
   /** The MigrateVault execution that migrated it. */
   execution: string | null;
   outcome: MigrationOutcome;
@@ -104,6 +108,8 @@ export interface MigrationSummary {
   dryRun: boolean;
   vaults: VaultSummary[];
   skippedVaults: SkippedVault[];
+  /** Account, Region, caller, tool version, clock: set by the command that read the execution. */
+  context?: RunContext | undefined;
 }
 
 /** Whether the execution ended well: it succeeded and every vault's outcome is a success. */
@@ -187,6 +193,8 @@ export function fromReport(
     vault: report.sourceVault.name ?? '(unknown)',
     targetVault: report.targetVault.name,
     targetKeyArn: report.targetVault.keyArn,
+    sourceKeyArn: report.sourceVault.keyArn,
+    sourceVaultArn: report.sourceVault.arn,
     execution: report.executionId,
     outcome: report.outcome,
     error: reportError(report),
@@ -262,6 +270,8 @@ export function fromResult(result: ReportResult, execution: string | null): Vaul
     vault: result.sourceVaultName ?? '(unknown)',
     targetVault: result.targetVaultName ?? null,
     targetKeyArn: null,
+    sourceKeyArn: null,
+    sourceVaultArn: null,
     execution,
     outcome: result.outcome,
     error: result.error ? describeExecutionError(result.error.Error, result.error.Cause) : null,
@@ -301,6 +311,8 @@ export function fromFailure(vault: string, error: string, execution: string | nu
     vault,
     targetVault: null,
     targetKeyArn: null,
+    sourceKeyArn: null,
+    sourceVaultArn: null,
     execution,
     outcome: 'FAILED',
     error,
@@ -339,5 +351,7 @@ export function totals(vaults: readonly VaultSummary[]) {
     },
     plansExamined: sum((vault) => vault.plans?.examined),
     plansRepointed: sum((vault) => vault.plans?.repointed),
+    /** Vaults whose figures are not known (failed before a report could count): the sums leave them out. */
+    unknownVaults: vaults.filter((vault) => vault.recoveryPoints === null).map((vault) => vault.vault),
   };
 }

@@ -20,23 +20,71 @@ export interface TextOptions {
   colour?: boolean;
   /** Report paths under this directory are shown relative to it. */
   cwd?: string;
-  /** Columns to fit (the terminal's width); default 100. */
-  width?: number;
+  /** Columns to fit (the terminal's width); without it, the table takes what it needs, prose 100. */
+  width?: number | undefined;
 }
 
-const COLUMNS: readonly Column[] = [
-  { header: 'Vault' },
-  { header: 'Outcome' },
-  { header: 'Recovery\npoints', align: 'right' },
-  { header: 'Copied', align: 'right' },
-  { header: 'Skipped', align: 'right' },
-  { header: 'Failed', align: 'right' },
-  { header: 'Target\nkey', align: 'right' },
-  { header: 'Source\nkey', align: 'right' },
-  { header: 'Un-\nencrypted', align: 'right' },
-  { header: 'Plans\nrepointed', align: 'right' },
-  { header: 'Source vault' },
+/**
+ * The table's columns; `keep` ranks what stays when the terminal is narrow (higher stays longer):
+ * the vault, its outcome and the copies stay, the rest is said again in the sections below.
+ */
+const COLUMNS: ReadonlyArray<Column & { keep: number }> = [
+  { header: 'Vault', keep: 99 },
+  { header: 'Outcome', keep: 98 },
+  { header: 'Recovery\npoints', align: 'right', keep: 90 },
+  { header: 'Copied', align: 'right', keep: 95 },
+  { header: 'Skipped', align: 'right', keep: 50 },
+  { header: 'Failed', align: 'right', keep: 94 },
+  { header: 'Target\nkey', align: 'right', keep: 93 },
+  { header: 'Source\nkey', align: 'right', keep: 40 },
+  { header: 'Un-\nencrypted', align: 'right', keep: 39 },
+  { header: 'Plans\nrepointed', align: 'right', keep: 30 },
+  { header: 'Source vault', keep: 20 },
 ];
+
+/**
+ * Renders the table within `width` columns: drops the columns ranked lowest until it fits, and
+ * says which were dropped (the CSV and JSON have every column).
+ */
+function fittedTable(
+  rows: string[][],
+  footer: string[][] | undefined,
+  width: number | undefined,
+  headerStyle: (text: string) => string,
+): string[] {
+  let kept = COLUMNS.map((_, index) => index);
+  const render = () =>
+    renderTable(
+      kept.map((index) => COLUMNS[index] as Column),
+      rows.map((row) => kept.map((index) => row[index] ?? '')),
+      {
+        ...(footer ? { footer: footer.map((row) => kept.map((index) => row[index] ?? '')) } : {}),
+        headerStyle,
+      },
+    ).trimEnd();
+  let table = render();
+  const tooWide = () => width !== undefined && Math.max(...table.split('\n').map(visibleLength)) > width;
+  while (tooWide() && kept.length > 3) {
+    const lowest = kept.reduce((low, index) =>
+      (COLUMNS[index]?.keep ?? 0) < (COLUMNS[low]?.keep ?? 0) ? index : low,
+    );
+    kept = kept.filter((index) => index !== lowest);
+    table = render();
+  }
+  const dropped = COLUMNS.filter((_, index) => !kept.includes(index)).map((column) =>
+    column.header.replace('-\n', '').replace('\n', ' ').toLowerCase(),
+  );
+  if (dropped.length === 0) return [table];
+  return [
+    table,
+    ...hanging(
+      '',
+      `(${width} columns: not shown here: ${dropped.join(', ')}; report --format csv or --json has every column)`,
+      width ?? 100,
+      1,
+    ),
+  ];
+}
 
 function figure(value: number | null | undefined): string {
   return value === null || value === undefined ? '-' : value.toLocaleString('en-US');
@@ -79,6 +127,7 @@ export function headline(summary: MigrationSummary): string {
     parts.push(
       `${done} of ${summary.vaults.length} vault${summary.vaults.length === 1 ? '' : 's'} ${summary.dryRun ? 'planned' : 'migrated'}`,
     );
+    if (failed > 0) parts.push(`${failed} failed`);
     if (summary.skippedVaults.length > 0) parts.push(`${summary.skippedVaults.length} left alone`);
   }
   const verdict = encryptionVerdict(summary);
@@ -143,7 +192,10 @@ function notes(summary: MigrationSummary, options: TextOptions): string[] {
   const section = (title: string, entries: Array<[string, string]>) => {
     if (entries.length === 0) return;
     out.push('', title);
-    for (const [name, text] of entries) out.push(`  ${name.padEnd(nameWidth)}  ${text}`);
+    for (const [name, text] of entries) {
+      const head = `  ${name.padEnd(nameWidth)}  `;
+      out.push(...hanging(head, text, options.width ?? Number.POSITIVE_INFINITY, Math.min(head.length, 6)));
+    }
   };
   section(
     'Skipped recovery points (cannot be copied)',
@@ -178,8 +230,13 @@ function notes(summary: MigrationSummary, options: TextOptions): string[] {
   if (summary.dryRun) {
     out.push(
       '',
-      'Dry run: nothing was changed. Key columns predict the copies a migration would make; plans in',
-      'parentheses are the rules and copy actions that would be repointed.',
+      ...hanging(
+        '',
+        'Dry run: nothing was changed. Key columns predict the copies a migration would make; plans in ' +
+          'parentheses are the rules and copy actions that would be repointed.',
+        options.width ?? 100,
+        0,
+      ),
     );
   }
   const withFiles = summary.vaults.filter((vault) => vault.reportFiles.json);
@@ -214,7 +271,9 @@ export function renderSummaryText(summary: MigrationSummary, options: TextOption
   const style = paint(options.colour ?? false);
   const out: string[] = [];
   const ok = succeeded(summary);
-  out.push(style('bold', headline(summary)));
+  for (const line of hanging('', headline(summary), options.width ?? Number.POSITIVE_INFINITY, 2)) {
+    out.push(style('bold', line));
+  }
   if (summary.error && summary.vaults.length === 0) out.push(style('red', `  ${summary.error}`));
   const verdict = verdictLines(encryptionVerdict(summary), options.width ?? 100);
   if (verdict.length > 0) {
@@ -223,7 +282,10 @@ export function renderSummaryText(summary: MigrationSummary, options: TextOption
   out.push('');
   if (summary.vaults.length > 0) {
     const rows = summary.vaults.map((vault) => {
-      const outcome = outcomeText(vault);
+      const outcome =
+        options.width !== undefined && options.width < 120
+          ? OUTCOME_LABEL[vault.outcome]
+          : outcomeText(vault);
       const colour = outcomeStyle(vault);
       return [
         vault.vault,
@@ -249,7 +311,7 @@ export function renderSummaryText(summary: MigrationSummary, options: TextOption
               figure(sum.recoveryPoints),
               figure(sum.copied),
               figure(sum.skipped),
-              figure(sum.failed),
+              sum.unknownVaults.length > 0 ? `${figure(sum.failed)}+` : figure(sum.failed),
               figure(sum.encryption.targetKey),
               figure(sum.encryption.sourceKey),
               figure(sum.encryption.unencrypted),
@@ -258,7 +320,17 @@ export function renderSummaryText(summary: MigrationSummary, options: TextOption
             ],
           ]
         : undefined;
-    out.push(renderTable(COLUMNS, rows, { footer, headerStyle: (text) => style('bold', text) }).trimEnd());
+    out.push(...fittedTable(rows, footer, options.width, (text) => style('bold', text)));
+    if (footer && sum.unknownVaults.length > 0) {
+      out.push(
+        ...hanging(
+          '',
+          `Totals leave out ${sum.unknownVaults.join(', ')}: ${sum.unknownVaults.length === 1 ? 'its migration' : 'their migrations'} failed before counting; ${sum.unknownVaults.length === 1 ? 'its' : 'their'} recovery points have no verified copy.`,
+          options.width ?? 100,
+          0,
+        ).map((line) => style('red', line)),
+      );
+    }
   } else {
     out.push(summary.status === 'SUCCEEDED' ? 'No vault needed migrating.' : 'No vault was migrated.');
   }

@@ -87,6 +87,8 @@ export function sampleBatch(): MigrationSummary {
         vault: 'legacy-unencrypted',
         targetVault: 'legacy-unencrypted-encrypted',
         targetKeyArn: KEY,
+        sourceKeyArn: null,
+        sourceVaultArn: 'arn:aws:backup:eu-west-1:123456789012:backup-vault:legacy-unencrypted',
         execution: 'a1',
         outcome: 'MIGRATED_SOURCE_KEPT',
         error: null,
@@ -121,6 +123,8 @@ export function sampleBatch(): MigrationSummary {
         vault: 'Default',
         targetVault: 'Default-encrypted',
         targetKeyArn: KEY,
+        sourceKeyArn: 'arn:aws:kms:eu-west-1:123456789012:key/aws-backup-managed',
+        sourceVaultArn: 'arn:aws:backup:eu-west-1:123456789012:backup-vault:Default',
         execution: 'a2',
         outcome: 'MIGRATED_SOURCE_RETIRED',
         error: null,
@@ -150,5 +154,18 @@ export function sampleBatch(): MigrationSummary {
       ),
     ],
     skippedVaults: [{ vault: 'compliant-app', reason: 'already encrypted with a customer-managed key' }],
+  };
+}
+
+/** A batch in which every vault failed before counting anything. */
+export function failedBatch(): MigrationSummary {
+  return {
+    ...sampleBatch(),
+    execution: 'all-failed',
+    vaults: [
+      fromFailure('orders', 'InvalidKmsKey: the key is disabled.', 'f1'),
+      fromFailure('payments', 'InvalidKmsKey: the key is disabled.', 'f2'),
+    ],
+    skippedVaults: [],
   };
 }

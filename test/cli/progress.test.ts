@@ -127,7 +127,10 @@ describe('progress of a local run', () => {
     tracker.observe(copyRound('alpha', 30, 30, 20));
     board.stop();
     expect(stream.text).not.toContain('\x1b[');
-    expect(stream.text.trim().split('\n')).toEqual([
+    const lines = stream.text.trim().split('\n');
+    // Each line carries the wall-clock time it was written.
+    for (const line of lines) expect(line).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ /);
+    expect(lines.map((line) => line.replace(/^\S+ /, ''))).toEqual([
       'alpha  0 copies  0 failed  preparing',
       // 10 and 12 of 100 are the same quarter: one line for both.
       'alpha  10/100 copies  0 failed  copying (20 running)',

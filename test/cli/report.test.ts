@@ -94,7 +94,7 @@ describe('reports people read', () => {
     const text = renderSummaryText(sampleBatch());
     const lines = text.split('\n');
     expect(lines[0]).toBe(
-      'MigrateAllVaults nightly: SUCCEEDED, 2 of 3 vaults migrated, 1 left alone, 148 of 421 copies (35%) on the target key',
+      'MigrateAllVaults nightly: SUCCEEDED, 2 of 3 vaults migrated, 1 failed, 1 left alone, 148 of 421 copies (35%) on the target key',
     );
     expect(text).toMatch(
       /Vault\s+Outcome\s+points\s+Copied\s+Skipped\s+Failed\s+key\s+key\s+encrypted\s+repointed\s+Source vault/,
@@ -103,7 +103,7 @@ describe('reports people read', () => {
       /legacy-unencrypted\s+migrated, source kept\s+305\s+301\s+4\s+0\s+120\s+130\s+51\s+2\s+kept: 4 recovery points stay/,
     );
     expect(text).toMatch(/analytics-<prod>\s+failed: TargetVaultConflict\s+-\s+-/);
-    expect(text).toMatch(/Total\s+425\s+421\s+4\s+0\s+148\s+198\s+75\s+3/);
+    expect(text).toMatch(/Total\s+425\s+421\s+4\s+0\+\s+148\s+198\s+75\s+3/);
     expect(text).toContain('legacy-unencrypted  2 in cold storage, 1 continuous backup, 1 not completed');
     expect(text).toMatch(/Failures\n\s+analytics-<prod>\s+TargetVaultConflict/);
     expect(text).toMatch(/Vaults left alone\n\s+compliant-app\s+already encrypted/);

@@ -63,7 +63,9 @@ describe('VaultMigratorStack', () => {
     });
     template.hasResourceProperties('AWS::IAM::Policy', {
       PolicyDocument: {
-        Statement: Match.arrayWith([Match.objectLike({ Sid: 'UseTheMigrationKey', Resource: existingKeyArn })]),
+        Statement: Match.arrayWith([
+          Match.objectLike({ Sid: 'UseTheMigrationKey', Resource: existingKeyArn }),
+        ]),
       },
     });
   });

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
   ConfigurationError,
-  PermissionDenied,
   DeletionNotAllowed,
   describeError,
   InvalidInput,
@@ -11,6 +10,7 @@ import {
   MigrationError,
   MigrationIncomplete,
   NAMED_ERRORS,
+  PermissionDenied,
   PlanUpdateFailed,
   SourceVaultNotFound,
   SourceVaultRetained,

@@ -1,0 +1,96 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { BufferStream, visibleLength } from '../../cli/io.ts';
+import { ProgressBoard } from '../../cli/progress/board.ts';
+import { ProgressTracker } from '../../cli/progress/tracker.ts';
+import { renderSummaryText } from '../../cli/report/text.ts';
+import { reportFile, sampleBatch, sampleReport } from './fixtures.ts';
+import { cli, tempDir } from './helpers.ts';
+
+const T0 = Date.parse('2026-06-01T00:00:00Z');
+const MINUTE = 60_000;
+
+function copyRound(vault: string, minutes: number, completed: number, inFlight: number, failedAttempts = 0) {
+  return {
+    task: 'CopyRecoveryPoints',
+    event: { migration: { sourceVaultName: vault } },
+    result: {
+      counters: {
+        listed: 400,
+        completed,
+        alreadyCopied: 0,
+        failedAttempts,
+        permanentlyFailed: 0,
+        skipped: 0,
+      },
+      inFlight: Array.from({ length: inFlight }, () => ({})),
+      retries: [],
+      listingDone: true,
+      done: false,
+    },
+    simulatedNow: new Date(T0 + minutes * MINUTE),
+  };
+}
+
+function widest(text: string): number {
+  return Math.max(...text.split('\n').map((line) => visibleLength(line)));
+}
+
+describe('80 columns', () => {
+  const dir = tempDir();
+  afterAll(() => dir.remove());
+
+  it('fits the summary table and its notes to 80 columns, keeping the key figures', () => {
+    const text = renderSummaryText(sampleBatch(), { width: 80 });
+    expect(widest(text)).toBeLessThanOrEqual(80);
+    for (const header of ['Vault', 'Outcome', 'Copied', 'Failed']) expect(text).toContain(header);
+    expect(text).toMatch(/legacy-unencrypted\s.*\s301\s/);
+  });
+
+  it('fits report to COLUMNS=80 when stdout is not a terminal, and to the terminal when it is', async () => {
+    const path = join(dir.path, 'report.json');
+    writeFileSync(path, reportFile(sampleReport()));
+    const result = await cli(['report', path], { env: { COLUMNS: '80' } });
+    expect(result.status).toBe(0);
+    expect(widest(result.stdout)).toBeLessThanOrEqual(80);
+  });
+
+  it('keeps time left and phase on every progress line at 80 columns, with an overall percentage and ETA', () => {
+    vi.useFakeTimers();
+    try {
+      const stream = new BufferStream(true, 80);
+      const tracker = new ProgressTracker();
+      const board = new ProgressBoard(stream, tracker);
+      board.start();
+      tracker.observe(copyRound('a-rather-long-vault-name-for-production-backups', 10, 0, 20));
+      tracker.observe(copyRound('a-rather-long-vault-name-for-production-backups', 70, 100, 20, 7));
+      tracker.observe(copyRound('short', 10, 0, 20));
+      tracker.observe(copyRound('short', 70, 300, 20));
+      vi.advanceTimersByTime(100);
+      board.stop();
+      const frames = stream.text.split('\x1b[2K').slice(-3);
+      const [long, short, footer] = frames.map((frame) => frame.replace('\x1b[J', '').replace(/\n$/, ''));
+      for (const line of [long, short, footer]) expect(visibleLength(line ?? '')).toBeLessThanOrEqual(79);
+      expect(long).toMatch(/~\d+(\.\d)? (min|h) left/);
+      expect(long).toMatch(/copying/);
+      expect(long).toMatch(/100\/400/);
+      expect(short).toMatch(/300\/400.*left.*copying/);
+      // 400 of 800 copies in all.
+      expect(footer).toMatch(/50% \(400\/800\)/);
+      expect(footer).toMatch(/~\d+(\.\d)? (min|h) left/);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('stamps progress lines with the time when stderr is not a terminal', () => {
+    const stream = new BufferStream(false);
+    const tracker = new ProgressTracker();
+    const board = new ProgressBoard(stream, tracker);
+    board.start();
+    tracker.add('alpha', 'preparing');
+    board.stop();
+    expect(stream.text.trim()).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ alpha {2}0 copies/);
+  });
+});
