@@ -134,7 +134,10 @@ export class RetirementRound {
       return;
     }
 
+    const deletedBefore = state.deleted;
     await this.confirmPending();
+    // Deletions confirmed since the last round: they are progressing, not slow or stuck.
+    const progressed = state.deleted > deletedBefore;
     let pages = 0;
     while (!state.listingDone && this.roomForPage && pages < RETIREMENT_LIMITS.maxPagesPerInvocation) {
       await this.handlePage();
@@ -152,15 +155,18 @@ export class RetirementRound {
     } else if (!state.listingDone && this.roomForPage) {
       state.waitSeconds = RETIREMENT_WAITS.next;
     } else {
-      // Waiting for deletions to be confirmed: the wait doubles, so a slow or stuck deletion
-      // costs a bounded number of rounds over the days it is given.
+      // Waiting for deletions to be confirmed: while none is confirmed the wait doubles, so a
+      // slow or stuck deletion costs a bounded number of rounds over the days it is given; a round
+      // that confirms some starts the doubling over.
+      if (progressed) state.deletionWaits = 0;
       state.waitSeconds = deletionWaitSeconds(state.deletionWaits);
       state.deletionWaits++;
     }
     if (this.unconfirmed === 0) {
       state.pendingSince = null;
       state.deletionWaits = 0;
-    } else if (state.pendingSince === null) {
+    } else if (state.pendingSince === null || progressed) {
+      // A deletion counts as stuck only after days without any being confirmed.
       state.pendingSince = this.now.toISOString();
     }
   }

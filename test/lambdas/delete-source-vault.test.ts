@@ -33,6 +33,7 @@ import {
   initialProgress,
   listingVerdict,
   RETIREMENT_LIMITS,
+  RETIREMENT_WAITS,
   type RetirementProgress,
   reasonToKeepEverything,
   recordKept,
@@ -464,6 +465,27 @@ describe('deleteSourceVault against the emulator', () => {
     // 3 pages of 200, and one look at the emptied vault.
     expect(calls.ListRecoveryPointsByBackupVault).toBe(4);
     expect(rounds).toBeLessThan(15);
+  });
+
+  it('does not slow down while each read-back confirms deletions (a large vault in steady rounds)', {
+    timeout: 120_000,
+  }, async () => {
+    seedVaults({ count: 1200 });
+    expect(copyToTarget()).toBe(1200);
+    const started = emulator.clock.now().getTime();
+    let state: RetirementProgress | null = null;
+    const waits: number[] = [];
+    for (let round = 0; round < 200 && !state?.done; round++) {
+      state = await deleteSourceVault({ ...eventFor(), retirement: state }, emulator.clock.now());
+      waits.push(state.waitSeconds);
+      if (!state.done) emulator.advance(Math.max(state.waitSeconds, 1) * 1000);
+    }
+    expect(state?.done).toBe(true);
+    expect(state?.deleted).toBe(1200);
+    expect(state?.kept).toEqual({});
+    // Deletions take 2 minutes here: no wait grows past a few minutes while they keep confirming.
+    expect(Math.max(...waits)).toBeLessThanOrEqual(2 * RETIREMENT_WAITS.deletions);
+    expect(emulator.clock.now().getTime() - started).toBeLessThan(2 * 3600 * 1000);
   });
 
   it('keeps what it cannot prove copied, names each reason, and keeps the vault', async () => {
