@@ -52,7 +52,8 @@ export interface Denial {
   message: string;
 }
 
-type Engine = typeof import('@cloud-copilot/iam-simulate');
+type Engine = typeof import('@cloud-copilot/iam-simulate') &
+  Pick<typeof import('@cloud-copilot/iam-policy'), 'createValidatedPolicy' | 'validateResourcePolicy'>;
 
 export class Authorizer {
   private policies?: AuthorizationPolicies;
@@ -76,7 +77,12 @@ export class Authorizer {
 
   /** Sets the policies every known caller is evaluated against (undefined: no authorization). */
   async setPolicies(policies: AuthorizationPolicies | undefined): Promise<void> {
-    if (policies) this.engine ??= await import('@cloud-copilot/iam-simulate');
+    if (policies) {
+      this.engine ??= {
+        ...(await import('@cloud-copilot/iam-simulate')),
+        ...(await import('@cloud-copilot/iam-policy')),
+      };
+    }
     this.policies = policies === undefined ? undefined : structuredClone(policies);
     this.decisions.clear();
   }
@@ -294,8 +300,20 @@ export class Authorizer {
       ['multiple.resource.types', 'no.resource.types'].includes(result.errors.message)
     ) {
       // The engine's ARN table cannot tell the resource type (vaults and air-gapped vaults share an
-      // ARN shape; EBS snapshot ARNs carry no account): evaluate without that validation.
-      verdict = engine.runUnsafeSimulation(simulation, {});
+      // ARN shape; EBS snapshot ARNs carry no account): evaluate without that validation. That path
+      // loads a plain resource policy without a name and then reads it (a TypeError in 0.1.173), so
+      // the policy goes in validated, with its name.
+      verdict = engine.runUnsafeSimulation(
+        resourcePolicy === undefined
+          ? simulation
+          : {
+              ...simulation,
+              resourcePolicy: engine.createValidatedPolicy(resourcePolicy, engine.validateResourcePolicy, {
+                name: 'ResourcePolicy',
+              }),
+            },
+        {},
+      );
     } else if (result.resultType === 'error') {
       throw new AwsError(
         'ServiceUnavailableException',

@@ -436,11 +436,21 @@ export class BackupService {
       recoveryPoint.deletionDoneAt = undefined;
       return;
     }
-    vault.recoveryPoints.delete(recoveryPoint.arn);
-    vault.ordered = undefined;
-    vault.byCreation = undefined;
+    this.loseRecoveryPoint(vault.name, recoveryPoint.arn);
     if (vault.recoveryPoints.size === 0)
       vault.pendingEmptyDeleteFailures = this.faults.emptyVaultDeleteFailures;
+  }
+
+  /**
+   * A recovery point disappears outside the migrator (someone deleted it, or it expired), at once
+   * and without a call: the listings and their indexes stop showing it. Tests use this instead of
+   * editing the vault's map, which would leave the creation-date index serving the point.
+   */
+  loseRecoveryPoint(vaultName: string, arn: string): void {
+    const vault = this.getVault(vaultName);
+    vault.recoveryPoints.delete(arn);
+    vault.ordered = undefined;
+    vault.byCreation = undefined;
   }
 
   /** Storage class as AWS would report it now: explicit, else from the lifecycle's cold-storage date. */

@@ -1,7 +1,9 @@
 import {
   BackupClient,
   CreateBackupVaultCommand,
+  DeleteRecoveryPointCommand,
   DescribeBackupVaultCommand,
+  DescribeRecoveryPointCommand,
   PutBackupVaultAccessPolicyCommand,
 } from '@aws-sdk/client-backup';
 import { DescribeKeyCommand, GetKeyPolicyCommand, KMSClient } from '@aws-sdk/client-kms';
@@ -180,6 +182,38 @@ describe('authorization', () => {
     const error = await errorOf(backup.send(new DescribeBackupVaultCommand({ BackupVaultName: 'guarded' })));
     expect(error.message).toContain('is not authorized to perform: backup:DescribeBackupVault');
     expect(error.message).toContain('explicit deny');
+  });
+
+  it('evaluates a vault access policy on a recovery point whose ARN names no account (an EBS snapshot)', async () => {
+    emulator.seed({
+      vaults: [
+        {
+          name: 'guarded',
+          encryptionKey: 'none',
+          generate: { count: 1, mix: { EBS: 1 } },
+          accessPolicy: {
+            Version: '2012-10-17',
+            Statement: [
+              { Effect: 'Deny', Principal: { AWS: '*' }, Action: 'backup:DeleteRecoveryPoint', Resource: '*' },
+            ],
+          },
+        },
+      ],
+    });
+    const [pointArn] = [...(emulator.backup.vaults.get('guarded')?.recoveryPoints.keys() ?? [])];
+    expect(pointArn).toMatch(/^arn:aws:ec2:us-east-1::snapshot\//);
+    await emulator.setAuthorization(
+      creatorPolicies([
+        { Effect: 'Allow', Action: ['backup:DeleteRecoveryPoint', 'backup:DescribeRecoveryPoint'], Resource: '*' },
+      ]),
+    );
+    await backup.send(new DescribeRecoveryPointCommand({ BackupVaultName: 'guarded', RecoveryPointArn: pointArn }));
+    const error = await errorOf(
+      backup.send(new DeleteRecoveryPointCommand({ BackupVaultName: 'guarded', RecoveryPointArn: pointArn })),
+    );
+    expect(error.name).toBe('AccessDeniedException');
+    expect(error.message).toContain('explicit deny');
+    expect(emulator.backup.vaults.get('guarded')?.recoveryPoints.size).toBe(1);
   });
 
   it('treats calls signed with a key it does not map as the account administrator', async () => {

@@ -731,8 +731,7 @@ describe('deleteSourceVault against the emulator', () => {
     expect(emulator.backup.listCopyJobs(new URLSearchParams(), 100).CopyJobs).toEqual([]);
     const target = emulator.backup.vaults.get('legacy-encrypted')!;
     const lost = [...target.recoveryPoints.values()][0]!;
-    target.recoveryPoints.delete(lost.arn);
-    target.ordered = undefined;
+    emulator.backup.loseRecoveryPoint('legacy-encrypted', lost.arn);
     const before = [...emulator.backup.vaults.get('legacy')!.recoveryPoints.values()].map((rp) => ({
       arn: rp.arn,
       key: `${rp.resourceArn}|${rp.creationDate.getTime()}`,

@@ -36,16 +36,14 @@ describe('the soak', () => {
         const target = emulator.backup.vaults.get(plan.targetVaultName);
         const copy = [...(target?.recoveryPoints.values() ?? [])][0];
         if (!copy || !target) throw new Error('the run made no copy');
-        target.recoveryPoints.delete(copy.arn);
-        target.ordered = undefined;
+        emulator.backup.loseRecoveryPoint(target.name, copy.arn);
         const source = emulator.backup.vaults.get(plan.sourceVaultName);
         for (const recoveryPoint of source?.recoveryPoints.values() ?? []) {
           if (
             recoveryPoint.resourceArn === copy.resourceArn &&
             recoveryPoint.creationDate.getTime() === copy.creationDate.getTime()
           ) {
-            source?.recoveryPoints.delete(recoveryPoint.arn);
-            if (source) source.ordered = undefined;
+            emulator.backup.loseRecoveryPoint(plan.sourceVaultName, recoveryPoint.arn);
           }
         }
       },

@@ -222,8 +222,7 @@ describe('MigrateVault retirement on real AWS semantics', () => {
         rp.resourceArn === lostCopy?.resourceArn &&
         rp.creationDate.getTime() === lostCopy?.creationDate.getTime(),
     );
-    targetVault?.recoveryPoints.delete(lostCopy?.arn ?? '');
-    if (targetVault) targetVault.ordered = undefined;
+    target.emulator.backup.loseRecoveryPoint('legacy-encrypted', lostCopy?.arn ?? '');
     target.emulator.advance(120 * DAY_MS);
     expect(target.emulator.backup.listCopyJobs(new URLSearchParams(), 100).CopyJobs).toEqual([]);
 
