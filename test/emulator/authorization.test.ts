@@ -194,7 +194,12 @@ describe('authorization', () => {
           accessPolicy: {
             Version: '2012-10-17',
             Statement: [
-              { Effect: 'Deny', Principal: { AWS: '*' }, Action: 'backup:DeleteRecoveryPoint', Resource: '*' },
+              {
+                Effect: 'Deny',
+                Principal: { AWS: '*' },
+                Action: 'backup:DeleteRecoveryPoint',
+                Resource: '*',
+              },
             ],
           },
         },
@@ -204,10 +209,16 @@ describe('authorization', () => {
     expect(pointArn).toMatch(/^arn:aws:ec2:us-east-1::snapshot\//);
     await emulator.setAuthorization(
       creatorPolicies([
-        { Effect: 'Allow', Action: ['backup:DeleteRecoveryPoint', 'backup:DescribeRecoveryPoint'], Resource: '*' },
+        {
+          Effect: 'Allow',
+          Action: ['backup:DeleteRecoveryPoint', 'backup:DescribeRecoveryPoint'],
+          Resource: '*',
+        },
       ]),
     );
-    await backup.send(new DescribeRecoveryPointCommand({ BackupVaultName: 'guarded', RecoveryPointArn: pointArn }));
+    await backup.send(
+      new DescribeRecoveryPointCommand({ BackupVaultName: 'guarded', RecoveryPointArn: pointArn }),
+    );
     const error = await errorOf(
       backup.send(new DeleteRecoveryPointCommand({ BackupVaultName: 'guarded', RecoveryPointArn: pointArn })),
     );
