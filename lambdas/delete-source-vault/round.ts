@@ -457,9 +457,40 @@ export class RetirementRound {
       if (!found.complete) found = await findCopiesInTarget(this.targetVault, group, 10);
       for (const recoveryPoint of group) {
         const copies = found.byKey.get(copyKey(recoveryPoint)) ?? [];
-        if (copies.length > 0) into.set(recoveryPoint.RecoveryPointArn as string, copies);
+        // Invariant 1: a copy matched by resource and creation date is this point's only when no
+        // other source point has both; otherwise it could be the other's, and neither is proven.
+        if (copies.length > 0 && (await this.aloneWithItsKey(recoveryPoint)))
+          into.set(recoveryPoint.RecoveryPointArn as string, copies);
       }
     }
+  }
+
+  /** Whether the source vault holds no other recovery point of this one's resource and creation date. */
+  private async aloneWithItsKey(recoveryPoint: RecoveryPointByBackupVault): Promise<boolean> {
+    const created = recoveryPoint.CreationDate;
+    if (!recoveryPoint.ResourceArn || !created) return false;
+    let token: string | undefined;
+    do {
+      const page = await this.client.send(
+        new ListRecoveryPointsByBackupVaultCommand({
+          BackupVaultName: this.sourceVault,
+          ByResourceArn: recoveryPoint.ResourceArn,
+          // A window around the instant (AWS does not say whether the bounds are inclusive).
+          ByCreatedAfter: new Date(created.getTime() - 1000),
+          ByCreatedBefore: new Date(created.getTime() + 1000),
+          MaxResults: RETIREMENT_LIMITS.pageSize,
+          ...(token === undefined ? {} : { NextToken: token }),
+        }),
+      );
+      const twin = (page.RecoveryPoints ?? []).some(
+        (other) =>
+          other.RecoveryPointArn !== recoveryPoint.RecoveryPointArn &&
+          other.CreationDate?.getTime() === created.getTime(),
+      );
+      if (twin) return false;
+      token = page.NextToken;
+    } while (token);
+    return true;
   }
 
   /** COMPLETED copy jobs into the target (all pages), indexed by source recovery point. */

@@ -488,6 +488,28 @@ describe('deleteSourceVault against the emulator', () => {
     expect(emulator.clock.now().getTime() - started).toBeLessThan(2 * 3600 * 1000);
   });
 
+  it('does not take one copy for two source points of one resource created at the same instant', async () => {
+    const twin = {
+      resourceType: 'EBS',
+      resourceId: 'vol-twin',
+      createdDaysAgo: 5,
+      lifecycle: { DeleteAfterDays: 365 },
+    };
+    seedVaults({ recoveryPoints: [twin, twin] });
+    const [first, second] = sourceArns();
+    expect(copyToTarget((arn) => arn === first)).toBe(1);
+    // Months later AWS no longer lists the copy job: only the target's recovery points are left.
+    emulator.backup.settings.copyJobHistoryDays = 30;
+    emulator.advance(60 * DAY_MS);
+
+    const { state } = await retireUntilDone(eventFor());
+
+    // Which of the two the copy belongs to cannot be told from the target: both stay.
+    expect(sourceArns()).toEqual(expect.arrayContaining([first, second]));
+    expect(state.deleted).toBe(0);
+    expect(state.vaultDeleted).toBe(false);
+  });
+
   it('keeps what it cannot prove copied, names each reason, and keeps the vault', async () => {
     seedVaults({
       recoveryPoints: [
