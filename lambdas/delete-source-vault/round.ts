@@ -19,7 +19,7 @@ import type { ClassificationContext } from '#shared/classify.ts';
 import { backupClient } from '#shared/clients.ts';
 import type { Migration } from '#shared/contracts.ts';
 import { describeError, isAwsError, isVaultNotFound } from '#shared/errors.ts';
-import { copyKey, findCopiesInTarget, listCopyJobs } from '#shared/ledger.ts';
+import { copyKey, findCopiesInTarget, listCopyJobs, listSourceWindow } from '#shared/ledger.ts';
 import { DAY_MS, expiresAt, retirementLifecycleFor } from '#shared/retention.ts';
 import {
   type CopyReadBack,
@@ -455,42 +455,35 @@ export class RetirementRound {
     const groups = found.complete ? [candidates] : candidates.map((candidate) => [candidate]);
     for (const group of groups) {
       if (!found.complete) found = await findCopiesInTarget(this.targetVault, group, 10);
-      for (const recoveryPoint of group) {
-        const copies = found.byKey.get(copyKey(recoveryPoint)) ?? [];
-        // Invariant 1: a copy matched by resource and creation date is this point's only when no
-        // other source point has both; otherwise it could be the other's, and neither is proven.
-        if (copies.length > 0 && (await this.aloneWithItsKey(recoveryPoint)))
-          into.set(recoveryPoint.RecoveryPointArn as string, copies);
-      }
+      const matched = group.filter((recoveryPoint) => found.byKey.has(copyKey(recoveryPoint)));
+      // Invariant 1: a copy matched by resource and creation date is this point's only when no
+      // other source point has both; otherwise it could be the other's, and neither is proven.
+      const alone = await mapLimit(matched, RETIREMENT_LIMITS.concurrency, (recoveryPoint) =>
+        this.aloneWithItsKey(recoveryPoint),
+      );
+      matched.forEach((recoveryPoint, index) => {
+        const copies = found.byKey.get(copyKey(recoveryPoint));
+        if (alone[index] && copies) into.set(recoveryPoint.RecoveryPointArn as string, copies);
+      });
     }
   }
 
   /** Whether the source vault holds no other recovery point of this one's resource and creation date. */
   private async aloneWithItsKey(recoveryPoint: RecoveryPointByBackupVault): Promise<boolean> {
-    const created = recoveryPoint.CreationDate;
-    if (!recoveryPoint.ResourceArn || !created) return false;
-    let token: string | undefined;
-    do {
-      const page = await this.client.send(
-        new ListRecoveryPointsByBackupVaultCommand({
-          BackupVaultName: this.sourceVault,
-          ByResourceArn: recoveryPoint.ResourceArn,
-          // A window around the instant (AWS does not say whether the bounds are inclusive).
-          ByCreatedAfter: new Date(created.getTime() - 1000),
-          ByCreatedBefore: new Date(created.getTime() + 1000),
-          MaxResults: RETIREMENT_LIMITS.pageSize,
-          ...(token === undefined ? {} : { NextToken: token }),
-        }),
-      );
-      const twin = (page.RecoveryPoints ?? []).some(
-        (other) =>
-          other.RecoveryPointArn !== recoveryPoint.RecoveryPointArn &&
-          other.CreationDate?.getTime() === created.getTime(),
-      );
-      if (twin) return false;
-      token = page.NextToken;
-    } while (token);
-    return true;
+    const created = recoveryPoint.CreationDate?.getTime();
+    if (!recoveryPoint.ResourceArn || created === undefined) return false;
+    const sameInstant = await listSourceWindow(
+      this.sourceVault,
+      created,
+      created + 1,
+      RETIREMENT_LIMITS.pageSize,
+      recoveryPoint.ResourceArn,
+    );
+    return sameInstant.every(
+      (other) =>
+        other.RecoveryPointArn === recoveryPoint.RecoveryPointArn ||
+        other.ResourceArn !== recoveryPoint.ResourceArn,
+    );
   }
 
   /** COMPLETED copy jobs into the target (all pages), indexed by source recovery point. */

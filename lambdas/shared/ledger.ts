@@ -56,10 +56,18 @@ function inWindow(recoveryPoint: ListedRecoveryPoint, from: number, to: number):
   return created !== undefined && created >= from && created < to;
 }
 
-async function windowPage(vaultName: string, from: number, to: number, pageSize: number, token?: string) {
+async function windowPage(
+  vaultName: string,
+  from: number,
+  to: number,
+  pageSize: number,
+  token?: string,
+  resourceArn?: string,
+) {
   return backupClient().send(
     new ListRecoveryPointsByBackupVaultCommand({
       BackupVaultName: vaultName,
+      ...(resourceArn === undefined ? {} : { ByResourceArn: resourceArn }),
       ByCreatedAfter: new Date(from - WINDOW_MARGIN_MS),
       ByCreatedBefore: new Date(to + WINDOW_MARGIN_MS),
       MaxResults: pageSize,
@@ -85,18 +93,22 @@ export async function probeSourceWindow(
   };
 }
 
-/** Every recovery point created in [from, to), all pages read at once (page tokens never outlive the call). */
+/**
+ * Every recovery point created in [from, to), of one resource when `resourceArn` is given, all
+ * pages read at once (page tokens never outlive the call).
+ */
 export async function listSourceWindow(
   vaultName: string,
   from: number,
   to: number,
   pageSize = PAGE_SIZE,
+  resourceArn?: string,
 ): Promise<ListedRecoveryPoint[]> {
   const recoveryPoints: ListedRecoveryPoint[] = [];
   const seen = new Set<string>();
   let token: string | undefined;
   do {
-    const page = await windowPage(vaultName, from, to, pageSize, token);
+    const page = await windowPage(vaultName, from, to, pageSize, token, resourceArn);
     for (const recoveryPoint of page.RecoveryPoints ?? []) {
       const arn = recoveryPoint.RecoveryPointArn ?? '';
       if (!inWindow(recoveryPoint, from, to) || seen.has(arn)) continue;
