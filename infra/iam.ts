@@ -85,8 +85,13 @@ export function functionPermissions(
   context: FunctionPermissionsContext,
 ): iam.PolicyStatement[] {
   const arn = migratorArns(context.stack);
+  const listRecoveryPoints = allow(
+    'ListRecoveryPointsOfVaults',
+    ['backup:ListRecoveryPointsByBackupVault'],
+    [arn.anyVault],
+  );
   const readRecoveryPoints = [
-    allow('ListRecoveryPointsOfVaults', ['backup:ListRecoveryPointsByBackupVault'], [arn.anyVault]),
+    listRecoveryPoints,
     allow('DescribeRecoveryPoints', ['backup:DescribeRecoveryPoint'], [arn.anyRecoveryPoint]),
   ];
   const listCopyJobs = allow('ListCopyJobs', ['backup:ListCopyJobs'], ['*']);
@@ -97,8 +102,9 @@ export function functionPermissions(
     case 'prepareMigration':
       return [describeVaults, describeKeys];
     case 'planMigration':
+      // The dry run lists; it never reads a single recovery point (test/state-machines/least-privilege).
       return [
-        ...readRecoveryPoints,
+        listRecoveryPoints,
         allow('ListBackupPlans', ['backup:ListBackupPlans'], ['*']),
         allow('ReadBackupPlans', ['backup:GetBackupPlan'], [arn.anyBackupPlan]),
         allow(
@@ -189,7 +195,6 @@ export function functionPermissions(
       return [
         ...readRecoveryPoints,
         listCopyJobs,
-        describeVaults,
         allow('WriteReports', ['s3:PutObject'], [`${context.reportBucketArn}/*`]),
         allow('PublishReports', ['sns:Publish'], [context.reportTopicArn]),
         allow('EncryptReports', ['kms:GenerateDataKey', 'kms:Decrypt'], [context.reportKeyArn], {

@@ -98,7 +98,9 @@ export const KEEP_REASON_TEXT: Readonly<Record<KeepReason, string>> = Object.fre
     'under a legal hold (their copies in the target vault are not: legal holds do not travel with copies)',
   VAULT_LOCK: 'protected by the vault lock',
   DELETE_REFUSED: 'whose deletion AWS Backup refused',
-  DELETE_DID_NOT_TAKE: 'still there after DeleteRecoveryPoint (missing permission?)',
+  DELETE_DID_NOT_TAKE:
+    'still there, EXPIRED, after DeleteRecoveryPoint answered 200 (AWS Backup does this when the caller lacks a ' +
+    'permission, such as iam:CreateServiceLinkedRole for its service-linked role: DeleteRecoveryPoint API reference)',
   DELETE_DENIED:
     'whose deletion was denied (AccessDeniedException: a vault access policy or IAM policy denies it)',
   RESOURCE_BUSY: 'in use by another action on every attempt (InvalidResourceStateException)',
@@ -188,7 +190,9 @@ export function deletionRefusal(
 export function reasonToKeepEverything(
   verification: Pick<VerificationState, 'done' | 'missing'>,
   planRepoint:
-    | { failures: ReadonlyArray<{ backupPlanId: string; backupPlanName?: string | null }> }
+    | {
+        failures: ReadonlyArray<{ backupPlanId: string; backupPlanName?: string | null; reason?: string }>;
+      }
     | null
     | undefined,
 ): string | null {
@@ -203,7 +207,11 @@ export function reasonToKeepEverything(
   }
   if (planRepoint.failures.length > 0) {
     const names = planRepoint.failures.map((failure) => failure.backupPlanName ?? failure.backupPlanId);
-    return `Backup plans still name the source vault (${names.join(', ')}): they could not be repointed.`;
+    const first = planRepoint.failures[0]?.reason;
+    return (
+      `Backup plans still name the source vault (${names.join(', ')}): they could not be repointed` +
+      (first ? ` (${first}).` : '.')
+    );
   }
   return null;
 }
@@ -365,6 +373,21 @@ export function recordKept(
   if (state.keptSample.length < RETIREMENT_LIMITS.sampleSize) {
     state.keptSample.push({ rp: recoveryPointArn, why: `${reason}: ${detail}` });
   }
+}
+
+/** Reasons whose detail is AWS's own answer (a denial or a refusal), worth quoting to the operator. */
+const REFUSALS: ReadonlySet<string> = new Set<KeepReason>([
+  'DELETE_DENIED',
+  'DELETE_REFUSED',
+  'LIFECYCLE_UPDATE_REFUSED',
+]);
+
+/** describeKept, followed by AWS's first refusal in the sample, which names the action denied. */
+export function describeKeptWithRefusal(state: Pick<RetirementState, 'kept' | 'keptSample'>): string | null {
+  const described = describeKept(state.kept);
+  const refusal = state.keptSample.find((sample) => REFUSALS.has(sample.why.split(':', 1)[0] ?? ''));
+  if (described === null || refusal === undefined) return described;
+  return `${described} First refusal: ${refusal.why.slice(refusal.why.indexOf(':') + 2)}`;
 }
 
 /** "3 recovery points kept: 2 under a legal hold, 1 continuous backups (cannot be copied)." */

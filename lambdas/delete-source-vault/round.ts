@@ -27,6 +27,7 @@ import {
   deleteRefusalReason,
   deletionWaitSeconds,
   describeKept,
+  describeKeptWithRefusal,
   indexCompletedCopies,
   type ListingVerdict,
   listingVerdict,
@@ -642,7 +643,9 @@ export class RetirementRound {
           state.retryLater,
         );
       }
-      this.finish({ keptBecause: `Source vault ${this.sourceVault} is kept: ${describeKept(state.kept)}` });
+      this.finish({
+        keptBecause: `Source vault ${this.sourceVault} is kept: ${describeKeptWithRefusal(state)}`,
+      });
       return;
     }
     const remaining = await this.client.send(

@@ -272,5 +272,12 @@ export interface ReportResult {
   summary: string;
   reportLocation: { json: string; csv: string; text: string };
   counts: Record<string, number>;
+  /**
+   * Why the source vault is still there although deleting it was asked (MIGRATED_SOURCE_KEPT):
+   * a refusal names the action AWS denied, so the operator sees it without opening the report.
+   */
+  sourceVaultKeptBecause?: string;
+  /** AWS reads the report could not make (its rows may be incomplete), first few, shortened. */
+  reportReadErrors?: string[];
   error?: { Error: string; Cause?: string };
 }

@@ -766,6 +766,13 @@ export function readableCause(cause: string): string {
 
 /** Longest error Cause carried in the execution output (the report file has it whole). */
 export const CAUSE_MAX = 1000;
+/** Read errors carried in the execution output, and the length of each (the report has them all). */
+const READ_ERRORS_IN_OUTPUT = 3;
+const READ_ERROR_MAX = 500;
+
+function shorten(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max - 3)}...` : text;
+}
 
 /** The execution's output: short whatever the vault's size (< 4 KiB). */
 export function reportResult(report: Report, reportLocation: ReportResult['reportLocation']): ReportResult {
@@ -795,13 +802,20 @@ export function reportResult(report: Report, reportLocation: ReportResult['repor
       plansUpdated: report.planRepoint?.plansUpdated ?? 0,
     },
   };
+  const keptBecause = report.retirement?.vaultKeptBecause;
+  if (report.outcome === 'MIGRATED_SOURCE_KEPT' && keptBecause) {
+    result.sourceVaultKeptBecause = shorten(keptBecause, CAUSE_MAX);
+  }
+  if (report.readErrors.length > 0) {
+    result.reportReadErrors = report.readErrors
+      .slice(0, READ_ERRORS_IN_OUTPUT)
+      .map((readError) => shorten(readError, READ_ERROR_MAX));
+  }
   if (report.error) {
     const cause = report.error.Cause;
     result.error = {
       Error: report.error.Error,
-      ...(cause === undefined
-        ? {}
-        : { Cause: cause.length > CAUSE_MAX ? `${cause.slice(0, CAUSE_MAX - 3)}...` : cause }),
+      ...(cause === undefined ? {} : { Cause: shorten(cause, CAUSE_MAX) }),
     };
   }
   return result;

@@ -39,9 +39,17 @@ export interface AuthorizationPolicies {
 /** One evaluation: who, what, on what, under which resource policy and request context. */
 export interface AuthorizationRequest {
   action: string;
+  /** How a denial is answered (default: 403). */
+  whenDenied?: 'leave-expired' | undefined;
   resource: string;
   resourcePolicy?: string | undefined;
   context: Record<string, string>;
+}
+
+/** What an authorized call may still have to do differently (a denial AWS answers with 200). */
+export interface AuthorizationVerdict {
+  /** DeleteRecoveryPoint answers 200 but leaves the recovery point EXPIRED. */
+  leaveExpired?: boolean;
 }
 
 export interface Denial {
@@ -99,7 +107,9 @@ export class Authorizer {
 
   /**
    * Authorizes one call: throws AWS's 403 AccessDeniedException naming the first action denied
-   * (the operation's own, then its dependent actions). Unknown callers pass.
+   * (the operation's own, then its dependent actions). Unknown callers pass. A denied action that
+   * AWS answers with 200 and a recovery point left EXPIRED (DeleteRecoveryPoint without
+   * iam:CreateServiceLinkedRole) returns `leaveExpired` instead.
    */
   async authorize(call: {
     service: 'backup' | 'kms';
@@ -107,9 +117,9 @@ export class Authorizer {
     labels: string[];
     body: Json;
     accessKeyId: string | undefined;
-  }): Promise<void> {
+  }): Promise<AuthorizationVerdict> {
     const caller = call.accessKeyId === undefined ? undefined : this.policies?.callers[call.accessKeyId];
-    if (!this.policies || !caller) return;
+    if (!this.policies || !caller) return {};
     const row = permissionRow(call.service, call.operation);
     if (!row) {
       throw new AwsError(
@@ -119,6 +129,7 @@ export class Authorizer {
       );
     }
     const principal = sessionArn(caller.roleArn, caller.sessionName);
+    const verdict: AuthorizationVerdict = {};
     for (const request of this.requestsOf(row, call)) {
       const message = await this.decide(caller.roleArn, principal, request);
       if (message !== undefined) {
@@ -129,9 +140,11 @@ export class Authorizer {
           operation: row.operation,
           message,
         });
-        throw new AwsError('AccessDeniedException', message, 403);
+        if (request.whenDenied === 'leave-expired') verdict.leaveExpired = true;
+        else throw new AwsError('AccessDeniedException', message, 403);
       }
     }
+    return verdict;
   }
 
   /**
@@ -193,7 +206,7 @@ export class Authorizer {
           value.replace('{region}', this.region).replace('{account}', this.accountId),
         ]),
       );
-      requests.push({ action: dependent.action, ...target, context });
+      requests.push({ action: dependent.action, ...target, context, whenDenied: dependent.whenDenied });
     }
     return requests.filter((request) => request.resource !== '');
   }
@@ -231,6 +244,10 @@ export class Authorizer {
       }
       case 'passedRole':
         return { resource: body('IamRoleArn') };
+      case 'backupServiceLinkedRole':
+        return {
+          resource: `arn:aws:iam::${this.accountId}:role/aws-service-role/backup.amazonaws.com/AWSServiceRoleForBackup`,
+        };
       case 'key': {
         const reference = body('EncryptionKeyArn') || body('KeyId') || body('TargetKeyId');
         const key = reference ? this.kms.findKey(reference) : undefined;

@@ -790,7 +790,11 @@ export class BackupService {
     );
   }
 
-  deleteRecoveryPoint(vaultName: string, arn: string) {
+  /**
+   * `leaveExpired`: the caller's permissions do not suffice (no iam:CreateServiceLinkedRole): AWS
+   * answers 200 and the recovery point ends EXPIRED, not deleted (DeleteRecoveryPoint API page).
+   */
+  deleteRecoveryPoint(vaultName: string, arn: string, options: { leaveExpired?: boolean } = {}) {
     const vault = this.getVault(vaultName);
     this.checkPolicy(vault, 'backup:DeleteRecoveryPoint');
     const recoveryPoint = this.getRecoveryPoint(vaultName, arn);
@@ -817,9 +821,9 @@ export class BackupService {
           `Recovery point ${arn} is a composite recovery point with ${children.length} nested recovery points; delete the nested recovery points first`,
         );
       }
-      for (const child of children) this.markDeleting(child);
+      for (const child of children) this.markDeleting(child, options.leaveExpired === true);
     }
-    this.markDeleting(recoveryPoint);
+    this.markDeleting(recoveryPoint, options.leaveExpired === true);
     return {};
   }
 
@@ -879,8 +883,10 @@ export class BackupService {
     };
   }
 
-  private markDeleting(recoveryPoint: RecoveryPoint): void {
-    if (this.faults.silentDeleteFailures.has(recoveryPoint.arn)) recoveryPoint.silentDeleteFailure = true;
+  private markDeleting(recoveryPoint: RecoveryPoint, leaveExpired = false): void {
+    // A fault fails every deletion of the point; a missing permission only this one.
+    recoveryPoint.silentDeleteFailure =
+      this.faults.silentDeleteFailures.has(recoveryPoint.arn) || leaveExpired;
     recoveryPoint.status = 'DELETING';
     recoveryPoint.deletionDoneAt = this.faults.stuckDeletions.has(recoveryPoint.arn)
       ? new Date(8.64e15)

@@ -23,7 +23,9 @@ export type ResourceKind =
   /** The role the body's IamRoleArn names. */
   | 'passedRole'
   /** The key the body's KeyId names (KMS), or EncryptionKeyArn (CreateBackupVault). */
-  | 'key';
+  | 'key'
+  /** AWS Backup's service-linked role, AWSServiceRoleForBackup, of the account. */
+  | 'backupServiceLinkedRole';
 
 export interface DependentAction {
   readonly action: string;
@@ -34,6 +36,11 @@ export interface DependentAction {
   readonly onlyWithKey?: boolean;
   /** The AWS page that requires it, when another than the row's. */
   readonly source?: string;
+  /**
+   * How AWS answers when this action is denied: by default HTTP 403 AccessDeniedException;
+   * `leave-expired`: HTTP 200, and the recovery point is left EXPIRED instead of deleted.
+   */
+  readonly whenDenied?: 'leave-expired';
 }
 
 export interface PermissionRow {
@@ -52,6 +59,8 @@ const KMS_SAR =
 const CREATE_VAULT = 'https://docs.aws.amazon.com/aws-backup/latest/devguide/create-a-vault.html';
 const PASS_ROLE = 'https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_passrole.html';
 const COPY = 'https://docs.aws.amazon.com/aws-backup/latest/devguide/recov-point-create-a-copy.html';
+const DELETE_RECOVERY_POINT =
+  'https://docs.aws.amazon.com/aws-backup/latest/devguide/API_DeleteRecoveryPoint.html';
 
 /** AWS Backup calls the key on the caller's behalf when a vault is created with it. */
 const VIA_BACKUP = {
@@ -111,7 +120,21 @@ export const PERMISSIONS: readonly PermissionRow[] = [
   backup('DeleteBackupVaultLockConfiguration', 'vault'),
   backup('ListRecoveryPointsByBackupVault', 'vault'),
   backup('DescribeRecoveryPoint', 'recoveryPoint'),
-  backup('DeleteRecoveryPoint', 'recoveryPoint'),
+  backup('DeleteRecoveryPoint', 'recoveryPoint', {
+    dependent: [
+      // "When an IAM role's permissions are insufficient to call this API, the service sends back an
+      // HTTP 200 response ... the recovery point is not deleted. Instead, it enters an EXPIRED state.
+      // EXPIRED recovery points can be deleted with this API once the IAM role has the
+      // iam:CreateServiceLinkedRole action." (DeleteRecoveryPoint, AWS Backup API Reference)
+      {
+        action: 'iam:CreateServiceLinkedRole',
+        resource: 'backupServiceLinkedRole',
+        context: { 'iam:AWSServiceName': 'backup.amazonaws.com' },
+        whenDenied: 'leave-expired',
+        source: DELETE_RECOVERY_POINT,
+      },
+    ],
+  }),
   backup('UpdateRecoveryPointLifecycle', 'recoveryPoint'),
   backup('ListTags', 'taggedResource'),
   backup('TagResource', 'taggedResource'),

@@ -29,6 +29,8 @@ export interface RequestContext {
   labels: string[];
   query: URLSearchParams;
   body: Json;
+  /** What authorization decided beyond allow/deny (a delete AWS answers 200 but leaves EXPIRED). */
+  authorization?: { leaveExpired?: boolean } | undefined;
 }
 
 interface Route {
@@ -137,7 +139,9 @@ export function backupRoutes(backup: BackupService): Route[] {
       backup.describeRecoveryPoint(label(ctx, 0), label(ctx, 1)),
     ),
     route('DELETE', 'backup-vaults/{}/recovery-points/{}', 'DeleteRecoveryPoint', true, (ctx) =>
-      backup.deleteRecoveryPoint(label(ctx, 0), label(ctx, 1)),
+      backup.deleteRecoveryPoint(label(ctx, 0), label(ctx, 1), {
+        leaveExpired: ctx.authorization?.leaveExpired === true,
+      }),
     ),
     route('POST', 'backup-vaults/{}/recovery-points/{}', 'UpdateRecoveryPointLifecycle', true, (ctx) =>
       backup.updateRecoveryPointLifecycle(
@@ -258,7 +262,7 @@ export interface ServerHooks {
     labels: string[];
     body: Json;
     accessKeyId: string | undefined;
-  }) => Promise<void>;
+  }) => Promise<{ leaveExpired?: boolean }>;
   /** After a successful call (the copy job's own authorization hangs here). */
   afterCall?: (operation: string, result: unknown) => Promise<void>;
 }
@@ -345,6 +349,7 @@ async function handle(
       throw new AwsError('MissingAuthenticationTokenException', 'Missing Authentication Token', 403);
     }
     let run: () => unknown;
+    let authorization: { leaveExpired?: boolean } | undefined;
     let vaultName: string | undefined;
     let labels: string[] = [];
     let body: Json;
@@ -367,7 +372,8 @@ async function handle(
       if (route.segments[0] === 'backup-vaults' && route.segments.length > 1) vaultName = labels[0];
       const backupBody = method === 'GET' || method === 'DELETE' ? {} : parseJsonBody(raw);
       body = backupBody;
-      run = () => route.run({ labels: matched.labels, query: url.searchParams, body: backupBody });
+      run = () =>
+        route.run({ labels: matched.labels, query: url.searchParams, body: backupBody, authorization });
     }
     if (shouldThrottle(hooks.faults, operation)) {
       throw new AwsError('ThrottlingException', 'Rate exceeded', 400);
@@ -377,7 +383,7 @@ async function handle(
     }
     if (hooks.authorize) {
       hooks.settle();
-      await hooks.authorize({
+      authorization = await hooks.authorize({
         service,
         operation,
         labels,

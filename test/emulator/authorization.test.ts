@@ -227,6 +227,48 @@ describe('authorization', () => {
     expect(emulator.backup.vaults.get('guarded')?.recoveryPoints.size).toBe(1);
   });
 
+  it('answers a deletion by a role without iam:CreateServiceLinkedRole with 200 and leaves the point EXPIRED, as the DeleteRecoveryPoint page says', async () => {
+    emulator.seed({
+      vaults: [{ name: 'legacy', encryptionKey: 'none', generate: { count: 2, mix: { S3: 1 } } }],
+    });
+    const [first, second] = [...(emulator.backup.vaults.get('legacy')?.recoveryPoints.keys() ?? [])];
+    const deleteAndRead = [
+      {
+        Effect: 'Allow',
+        Action: ['backup:DeleteRecoveryPoint', 'backup:DescribeRecoveryPoint'],
+        Resource: '*',
+      },
+    ];
+    await emulator.setAuthorization(creatorPolicies(deleteAndRead));
+    await backup.send(new DeleteRecoveryPointCommand({ BackupVaultName: 'legacy', RecoveryPointArn: first }));
+    emulator.clock.advance(60 * 60 * 1000);
+    const expired = await backup.send(
+      new DescribeRecoveryPointCommand({ BackupVaultName: 'legacy', RecoveryPointArn: first }),
+    );
+    expect(expired.Status).toBe('EXPIRED');
+    expect(emulator.authorization.denials.map((denial) => denial.action)).toEqual([
+      'iam:CreateServiceLinkedRole',
+    ]);
+
+    // Once the role may create AWS Backup's service-linked role, the same call deletes.
+    await emulator.setAuthorization(
+      creatorPolicies([
+        ...deleteAndRead,
+        {
+          Effect: 'Allow',
+          Action: 'iam:CreateServiceLinkedRole',
+          Resource: `arn:aws:iam::${ACCOUNT}:role/aws-service-role/backup.amazonaws.com/AWSServiceRoleForBackup`,
+          Condition: { StringEquals: { 'iam:AWSServiceName': 'backup.amazonaws.com' } },
+        },
+      ]),
+    );
+    for (const arn of [first, second]) {
+      await backup.send(new DeleteRecoveryPointCommand({ BackupVaultName: 'legacy', RecoveryPointArn: arn }));
+    }
+    emulator.clock.advance(60 * 60 * 1000);
+    expect(emulator.backup.vaults.get('legacy')?.recoveryPoints.size).toBe(0);
+  });
+
   it('treats calls signed with a key it does not map as the account administrator', async () => {
     await emulator.setAuthorization(creatorPolicies([]));
     const admin = client(BackupClient, 'local');

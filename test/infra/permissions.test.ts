@@ -37,7 +37,6 @@ const LOGS_AND_TRACES = [
 const CALLS: Record<MigratorFunctionName, string[]> = {
   prepareMigration: ['backup:DescribeBackupVault', 'kms:DescribeKey'],
   planMigration: [
-    'backup:DescribeRecoveryPoint',
     'backup:GetBackupPlan',
     'backup:GetBackupVaultAccessPolicy',
     'backup:GetBackupVaultNotifications',
@@ -85,7 +84,6 @@ const CALLS: Record<MigratorFunctionName, string[]> = {
     'backup:ListRecoveryPointsByBackupVault',
   ],
   writeReport: [
-    'backup:DescribeBackupVault',
     'backup:DescribeRecoveryPoint',
     'backup:ListCopyJobs',
     'backup:ListRecoveryPointsByBackupVault',

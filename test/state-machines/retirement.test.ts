@@ -147,7 +147,9 @@ describe('MigrateVault retirement on real AWS semantics', () => {
     expect(result.status).toBe('SUCCEEDED');
     expect((result.output as ReportResult).outcome).toBe('MIGRATED_SOURCE_KEPT');
     expect([...(target.emulator.backup.vaults.get('legacy')?.recoveryPoints.keys() ?? [])]).toEqual([victim]);
-    expect(reportOf(target, result.name).json).toContain('still there after DeleteRecoveryPoint');
+    expect(reportOf(target, result.name).json).toContain(
+      'still there, EXPIRED, after DeleteRecoveryPoint answered 200',
+    );
   });
 
   it('item 2: InvalidResourceStateException is retried on a later pass, and the source is then retired', async () => {
