@@ -35,7 +35,7 @@ export function nagName(scope: IConstruct, value: unknown): string {
  * instead of being waved through.
  */
 export function acknowledgeWildcardResources(
-  role: iam.IRole,
+  role: iam.IRole | iam.IManagedPolicy,
   statements: readonly iam.PolicyStatement[],
   reasonFor: (resource: string, actions: readonly string[]) => string | undefined,
 ): void {

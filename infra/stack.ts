@@ -57,6 +57,10 @@ export class VaultMigratorStack extends Stack {
       value: this.migrator.copyRole.roleArn,
       description: 'Role AWS Backup assumes for the copy jobs',
     });
+    new CfnOutput(this, 'OperatorPolicyArn', {
+      value: this.migrator.operatorPolicy.managedPolicyArn,
+      description: 'Attach to the people or CI roles that run the vault-migrator CLI against this stack',
+    });
     new CfnOutput(this, 'DashboardName', {
       value: this.migrator.observability.dashboard.dashboardName,
       description: 'CloudWatch dashboard of migrations and copy jobs',

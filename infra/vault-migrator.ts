@@ -20,6 +20,7 @@ import {
 import { CopyRole, type FunctionPermissionsContext, functionPermissions, wildcardReasons } from './iam.ts';
 import { acknowledgeWildcardResources } from './nag.ts';
 import { MigratorObservability } from './observability.ts';
+import { OperatorPolicy } from './operator.ts';
 import { OperationsKey, ReportBucket, ReportTopic } from './reporting.ts';
 import { MigrationSchedule, type MigrationScheduleOptions } from './schedule.ts';
 import { MigratorStateMachine } from './state-machines.ts';
@@ -135,6 +136,8 @@ export class VaultMigrator extends Construct {
   public readonly operationsKey: kms.Key;
   public readonly schedule?: MigrationSchedule;
   public readonly observability: MigratorObservability;
+  /** The managed policy a person needs to run the CLI against this deployment (infra/operator.ts). */
+  public readonly operatorPolicy: iam.ManagedPolicy;
 
   constructor(scope: Construct, id: string, props: VaultMigratorProps) {
     super(scope, id);
@@ -268,6 +271,13 @@ export class VaultMigrator extends Construct {
         migrateAllVaults: this.migrateAllVaults,
       });
     }
+
+    this.operatorPolicy = new OperatorPolicy(this, 'Operator', {
+      migrateVaultStateMachineName: migrateVaultName,
+      migrateAllVaultsStateMachineName: `${namePrefix}-MigrateAllVaults`,
+      reportBucketArn: this.reportBucket.bucketArn,
+      reportKeyArn: this.operationsKey.keyArn,
+    }).policy;
 
     this.observability = new MigratorObservability(this, 'Observability', {
       migrateVault: this.migrateVault,

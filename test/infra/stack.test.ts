@@ -70,7 +70,7 @@ describe('VaultMigratorStack', () => {
     });
   });
 
-  it('outputs the state machine ARNs, the key, the report bucket and topic', () => {
+  it('outputs the state machine ARNs, the key, the report bucket and topic, and the operator policy', () => {
     const outputs = byDefault.template.findOutputs('*');
     expect(Object.keys(outputs).sort()).toEqual([
       'CopyRoleArn',
@@ -78,6 +78,7 @@ describe('VaultMigratorStack', () => {
       'KmsKeyArn',
       'MigrateAllVaultsStateMachineArn',
       'MigrateVaultStateMachineArn',
+      'OperatorPolicyArn',
       'ReportBucketName',
       'ReportTopicArn',
     ]);
