@@ -2,8 +2,8 @@
  * The IAM actions each emulated operation requires of its caller: the action, the resource it is
  * checked on, and the dependent actions (other actions the same call needs, each on its own
  * resource, with the request context AWS sets for it). Each row names the AWS page it comes from.
- * The emulator authorizes every call of a known caller with these rows; the README's operator
- * policy is generated from them too.
+ * The emulator authorizes every call of a known caller with these rows. (The operator's own
+ * permissions, for calls the emulator does not serve, are infra/operator.ts.)
  */
 
 /** What an action is checked on, resolved from the request and the emulator's state. */
