@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, type RemovalPolicy, Size } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -76,6 +76,9 @@ export const MIGRATOR_FUNCTIONS = {
     description: 'Writes the migration report to the report bucket and notifies the topic',
     timeout: Duration.minutes(15),
     memorySize: 1024,
+    // The listings are spilled to /tmp by resource and joined a partition at a time (partitions.ts):
+    // about 3 GB at 1,000,000 recovery points, in the listings, the rows and the CSV.
+    ephemeralStorageMiB: 10_240,
   },
   findVaultsToMigrate: {
     directory: 'find-vaults-to-migrate',
@@ -101,6 +104,8 @@ export interface MigratorFunctionSpec {
   readonly timeout: Duration;
   /** Memory (and so CPU) in MB: more for the Lambdas that page through whole vaults. */
   readonly memorySize: number;
+  /** /tmp in MiB, when more than Lambda's default 512. */
+  readonly ephemeralStorageMiB?: number;
 }
 
 /**
@@ -226,6 +231,9 @@ export class MigratorFunction extends Construct {
       runtime: MIGRATOR_RUNTIME,
       architecture: lambda.Architecture.ARM_64,
       memorySize: spec.memorySize,
+      ...(spec.ephemeralStorageMiB === undefined
+        ? {}
+        : { ephemeralStorageSize: Size.mebibytes(spec.ephemeralStorageMiB) }),
       timeout: spec.timeout,
       tracing: lambda.Tracing.ACTIVE,
       role: this.role,

@@ -195,7 +195,8 @@ export function functionPermissions(
       return [
         ...readRecoveryPoints,
         listCopyJobs,
-        allow('WriteReports', ['s3:PutObject'], [`${context.reportBucketArn}/*`]),
+        // Reports stream as multipart uploads (lib-storage); a failed one is aborted, not left behind.
+        allow('WriteReports', ['s3:PutObject', 's3:AbortMultipartUpload'], [`${context.reportBucketArn}/*`]),
         allow('PublishReports', ['sns:Publish'], [context.reportTopicArn]),
         allow('EncryptReports', ['kms:GenerateDataKey', 'kms:Decrypt'], [context.reportKeyArn], {
           StringEquals: {

@@ -6,12 +6,12 @@
 import type { SkipReason } from '#shared/classify.ts';
 import type { MigrationOutcome, ReportResult } from '#shared/contracts.ts';
 import { describeKept } from '../../lambdas/delete-source-vault/decide.ts';
-import { type Report, sourceFate } from '../../lambdas/write-report/report.ts';
+import { type ReportHead, sourceFate } from '../../lambdas/write-report/report.ts';
 import { describeExecutionError } from '../errors.ts';
 import type { RunContext } from './context.ts';
 
 /** report.json without its per-recovery-point rows (the CLI never needs them). */
-export type ReportHead = Omit<Report, 'recoveryPoints'>;
+export type { ReportHead };
 
 /** Outcomes that count as success: the copies that could be made are made and verified. */
 export const SUCCESS_OUTCOMES: readonly MigrationOutcome[] = Object.freeze([

@@ -3,7 +3,7 @@
  * step (which re-reads the vault, since the plan in state only carries counts).
  */
 import { sourceExpiresAt } from '#shared/retention.ts';
-import type { ClassifiedRecoveryPoint } from './source-listing.ts';
+import type { ClassifiedRecoveryPoint } from '#shared/source-listing.ts';
 
 export const CLASSIFICATION_CSV_COLUMNS = [
   'recoveryPointArn',

@@ -20,6 +20,7 @@ import { InvalidInput, isAwsError } from '#shared/errors.ts';
 import { lambdaHandler } from '#shared/handler.ts';
 import { KMS_KEY_PATTERNS, VAULT_NAME_PATTERN } from '#shared/input.ts';
 import { logger } from '#shared/logger.ts';
+import { classifySourceRecoveryPoints } from '#shared/source-listing.ts';
 import {
   findSourceReferences,
   MAX_PLAN_REFERENCES,
@@ -28,7 +29,6 @@ import {
   type PlanRuleReference,
   type SourceReferences,
 } from './plan.ts';
-import { classifySourceRecoveryPoints } from './source-listing.ts';
 
 const VAULT_ARN_PATTERN = /^arn:aws[-a-z]*:backup:[a-z0-9-]+:\d{12}:backup-vault:([a-zA-Z0-9\-_]{2,50})$/;
 

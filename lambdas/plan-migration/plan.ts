@@ -9,7 +9,7 @@
 import type { BackupPlan } from '@aws-sdk/client-backup';
 import { type Classification, SKIP_REASONS, type SkipReason } from '#shared/classify.ts';
 import type { EncryptionOutcome } from '#shared/encryption.ts';
-import type { ClassifiedRecoveryPoint } from './source-listing.ts';
+import type { ClassifiedRecoveryPoint } from '#shared/source-listing.ts';
 
 /** Example classifications carried in the plan. */
 export const SAMPLE_SIZE = 20;

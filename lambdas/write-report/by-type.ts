@@ -13,19 +13,22 @@ function emptyTally(): EncryptionTally {
   return { TARGET_KEY: 0, SOURCE_KEY: 0, UNENCRYPTED: 0, OTHER_KEY: 0, UNKNOWN: 0 };
 }
 
+/** Adds one row to the tally by type (copied: as read back; would copy: as predicted). */
+export function countEncryptionByType(byType: EncryptionByResourceType, row: ReportRow): void {
+  const outcome =
+    row.outcome === 'COPIED'
+      ? (row.copyEncryption ?? 'UNKNOWN')
+      : row.outcome === 'WOULD_COPY'
+        ? row.predictedEncryption
+        : null;
+  if (outcome === null) return;
+  const type = row.resourceType ?? 'unknown';
+  byType[type] ??= emptyTally();
+  byType[type][outcome]++;
+}
+
 export function encryptionByResourceType(rows: Iterable<ReportRow>): EncryptionByResourceType {
   const byType: EncryptionByResourceType = {};
-  for (const row of rows) {
-    const outcome =
-      row.outcome === 'COPIED'
-        ? (row.copyEncryption ?? 'UNKNOWN')
-        : row.outcome === 'WOULD_COPY'
-          ? row.predictedEncryption
-          : null;
-    if (outcome === null) continue;
-    const type = row.resourceType ?? 'unknown';
-    byType[type] ??= emptyTally();
-    byType[type][outcome]++;
-  }
+  for (const row of rows) countEncryptionByType(byType, row);
   return byType;
 }

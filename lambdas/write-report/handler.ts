@@ -6,9 +6,8 @@
  */
 import {
   type BackupClient,
-  type CopyJob,
+  paginateListCopyJobs,
   paginateListRecoveryPointsByBackupVault,
-  type RecoveryPointByBackupVault,
 } from '@aws-sdk/client-backup';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import { z } from 'zod';
@@ -18,21 +17,25 @@ import { readConfig } from '#shared/config.ts';
 import type { Migration, ReportEvent, ReportResult } from '#shared/contracts.ts';
 import { describeError, isAwsError, isVaultNotFound } from '#shared/errors.ts';
 import { lambdaHandler } from '#shared/handler.ts';
-import { listCopyJobs, PAGE_SIZE } from '#shared/ledger.ts';
+import { PAGE_SIZE } from '#shared/ledger.ts';
 import { logger } from '#shared/logger.ts';
 import { MigrationSchema, parseEvent } from '#shared/schemas.ts';
-import { classifySourceRecoveryPoints } from '../plan-migration/source-listing.ts';
-import { encryptionByResourceType } from './by-type.ts';
+import { classifySourceRecoveryPoints } from '#shared/source-listing.ts';
+import type { EncryptionByResourceType } from './by-type.ts';
 import { notifyReport } from './notify.ts';
+import { ResourcePartitions, type ScratchFile } from './partitions.ts';
 import { readBackUnlistedCopies } from './read-back.ts';
 import {
   buildRows,
-  type ClassifiedSource,
-  csvLines,
+  csvHeader,
+  csvLine,
   decideOutcome,
-  type Report,
+  type ReportCounts,
+  type ReportHead,
+  RowTally,
   readableCause,
-  reportJsonChunks,
+  reportJsonRow,
+  reportJsonStream,
   reportResult,
   summarizeRows,
   summaryText,
@@ -100,86 +103,143 @@ const ReportEventSchema = z.looseObject({
 
 type ParsedReportEvent = z.output<typeof ReportEventSchema>;
 
-/** What AWS Backup holds now for this migration. */
+/** What AWS Backup said of the vaults while the listings were spilled (the rows are in the partitions). */
 interface AwsView {
   sourceExists: boolean | null;
-  sources: ClassifiedSource[];
   targetExists: boolean | null;
-  targetRecoveryPoints: RecoveryPointByBackupVault[];
-  copyJobs: CopyJob[];
   readErrors: string[];
 }
 
-async function listVault(client: BackupClient, vaultName: string): Promise<RecoveryPointByBackupVault[]> {
-  const recoveryPoints: RecoveryPointByBackupVault[] = [];
-  const pages = paginateListRecoveryPointsByBackupVault(
-    { client, pageSize: PAGE_SIZE },
-    { BackupVaultName: vaultName, MaxResults: PAGE_SIZE },
-  );
-  for await (const page of pages) recoveryPoints.push(...(page.RecoveryPoints ?? []));
-  return recoveryPoints;
-}
-
 /**
- * Reads the source, the target and the copy jobs into the target. Only reads, and never fails the
- * report: a read that fails is named in `readErrors` and the report says the rows may be partial.
+ * Lists the source, the target and the copy jobs into the target into the partitions (the source
+ * beside the other two). Only reads, and never fails the report: a read that fails is named in
+ * `readErrors` and the report says the rows may be partial.
  */
-async function readAws(migration: Migration, now: Date): Promise<AwsView> {
-  const client = backupClient();
-  const view: AwsView = {
-    sourceExists: null,
-    sources: [],
-    targetExists: null,
-    targetRecoveryPoints: [],
-    copyJobs: [],
-    readErrors: [],
-  };
-  try {
-    for await (const classified of classifySourceRecoveryPoints(client, {
-      sourceVaultName: migration.sourceVaultName,
-      targetKeyArn: migration.kmsKeyArn,
-      targetVaultLock: migration.targetVaultLock,
-      now,
-    })) {
-      view.sources.push(classified);
-    }
-    view.sourceExists = true;
-  } catch (error) {
-    if (isAwsError(error, 'SourceVaultNotFound')) view.sourceExists = false;
-    else view.readErrors.push(`source vault ${migration.sourceVaultName}: ${describeError(error)}`);
-  }
-  try {
-    view.targetRecoveryPoints = await listVault(client, migration.targetVaultName);
-    view.targetExists = true;
-  } catch (error) {
-    if (isVaultNotFound(error)) view.targetExists = false;
-    else view.readErrors.push(`target vault ${migration.targetVaultName}: ${describeError(error)}`);
-  }
-  if (view.targetExists !== false) {
+async function spillAws(
+  client: BackupClient,
+  migration: Migration,
+  now: Date,
+  partitions: ResourcePartitions,
+): Promise<AwsView> {
+  const view: AwsView = { sourceExists: null, targetExists: null, readErrors: [] };
+  const readSource = async () => {
     try {
-      view.copyJobs = await listCopyJobs({ ByDestinationVaultArn: migration.targetVaultArn });
-      view.targetRecoveryPoints.push(
-        ...(await readBackUnlistedCopies(
-          client,
-          migration.targetVaultName,
-          view.targetRecoveryPoints,
-          view.copyJobs,
-        )),
+      for await (const classified of classifySourceRecoveryPoints(client, {
+        sourceVaultName: migration.sourceVaultName,
+        targetKeyArn: migration.kmsKeyArn,
+        targetVaultLock: migration.targetVaultLock,
+        now,
+      })) {
+        await partitions.addSource(classified);
+      }
+      view.sourceExists = true;
+    } catch (error) {
+      if (isAwsError(error, 'SourceVaultNotFound')) view.sourceExists = false;
+      else view.readErrors.push(`source vault ${migration.sourceVaultName}: ${describeError(error)}`);
+    }
+  };
+  const readTarget = async () => {
+    try {
+      const pages = paginateListRecoveryPointsByBackupVault(
+        { client, pageSize: PAGE_SIZE },
+        { BackupVaultName: migration.targetVaultName, MaxResults: PAGE_SIZE },
       );
+      for await (const page of pages) {
+        for (const recoveryPoint of page.RecoveryPoints ?? []) {
+          await partitions.addTargetRecoveryPoint(recoveryPoint);
+        }
+      }
+      view.targetExists = true;
+    } catch (error) {
+      if (isVaultNotFound(error)) view.targetExists = false;
+      else view.readErrors.push(`target vault ${migration.targetVaultName}: ${describeError(error)}`);
+    }
+  };
+  const readCopyJobs = async () => {
+    try {
+      const pages = paginateListCopyJobs(
+        { client, pageSize: PAGE_SIZE },
+        { ByDestinationVaultArn: migration.targetVaultArn, MaxResults: PAGE_SIZE },
+      );
+      for await (const page of pages) {
+        for (const job of page.CopyJobs ?? []) await partitions.addCopyJob(job);
+      }
     } catch (error) {
       view.readErrors.push(`copy jobs into ${migration.targetVaultName}: ${describeError(error)}`);
     }
-  }
+  };
+  // No target, no copy jobs into it worth asking for.
+  await Promise.all([
+    readSource(),
+    readTarget().then(() => (view.targetExists === false ? undefined : readCopyJobs())),
+  ]);
   return view;
 }
 
-const NO_AWS_VIEW: AwsView = {
-  sourceExists: null,
-  sources: [],
-  targetExists: null,
-  targetRecoveryPoints: [],
-  copyJobs: [],
-  readErrors: [],
+/** What the rows add up to, once every partition is written. */
+interface RowsWritten {
+  counts: ReportCounts;
+  encryptionByResourceType: EncryptionByResourceType;
+  rows: number;
+  targetRecoveryPoints: number;
+}
+
+/**
+ * Joins each partition into rows and writes them as they are built: to the CSV, and to the rows of
+ * report.json (a scratch file, since report.json opens with the counts the rows add up to).
+ * Copies the target's listing does not show yet are read back partition by partition.
+ */
+async function writeRows(
+  client: BackupClient,
+  migration: Migration,
+  partitions: ResourcePartitions,
+  view: AwsView,
+  out: { csv: ScratchFile; json: ScratchFile },
+): Promise<RowsWritten> {
+  const tally = new RowTally();
+  let rows = 0;
+  let targetRecoveryPoints = 0;
+  let readBackFailed = view.targetExists === false;
+  await out.csv.write(csvHeader());
+  for await (const partition of partitions.partitions()) {
+    if (!readBackFailed && partition.copyJobs.length > 0) {
+      try {
+        partition.targetRecoveryPoints.push(
+          ...(await readBackUnlistedCopies(
+            client,
+            migration.targetVaultName,
+            partition.targetRecoveryPoints,
+            partition.copyJobs,
+          )),
+        );
+      } catch (error) {
+        readBackFailed = true;
+        view.readErrors.push(`copies into ${migration.targetVaultName}: ${describeError(error)}`);
+      }
+    }
+    targetRecoveryPoints += partition.targetRecoveryPoints.length;
+    for (const row of buildRows({ migration, ...partition })) {
+      tally.add(row);
+      await out.csv.write(csvLine(row));
+      await out.json.write(reportJsonRow(row, rows === 0));
+      rows++;
+    }
+  }
+  return {
+    counts: tally.result(targetRecoveryPoints),
+    encryptionByResourceType: tally.byType,
+    rows,
+    targetRecoveryPoints,
+  };
+}
+
+const NO_AWS_VIEW: AwsView = { sourceExists: null, targetExists: null, readErrors: [] };
+
+const NO_ROWS: RowsWritten = {
+  counts: summarizeRows([]),
+  encryptionByResourceType: {},
+  rows: 0,
+  targetRecoveryPoints: 0,
 };
 
 /** The source vault named by a raw execution input, if it names one. */
@@ -197,17 +257,9 @@ function executionIdOf(event: ParsedReportEvent, now: Date): string {
   );
 }
 
-/** Assembles the report from the state and the AWS view. */
-function assemble(event: ParsedReportEvent, view: AwsView, now: Date): Report {
+/** Assembles the report, without its rows, from the state, the AWS view and what the rows add up to. */
+function assemble(event: ParsedReportEvent, view: AwsView, written: RowsWritten, now: Date): ReportHead {
   const { migration } = event;
-  const rows = migration
-    ? buildRows({
-        migration,
-        sources: view.sources,
-        targetRecoveryPoints: view.targetRecoveryPoints,
-        copyJobs: view.copyJobs,
-      })
-    : [];
   const { error, verification, retirement, planRepoint } = event;
   return {
     reportVersion: 1,
@@ -233,7 +285,7 @@ function assemble(event: ParsedReportEvent, view: AwsView, now: Date): Report {
       maxConcurrentCopies: migration?.maxConcurrentCopies ?? null,
     },
     startedAt: migration?.startedAt ?? null,
-    counts: summarizeRows(rows, view.targetRecoveryPoints.length),
+    counts: written.counts,
     verification: verification
       ? {
           done: verification.done,
@@ -273,20 +325,26 @@ function assemble(event: ParsedReportEvent, view: AwsView, now: Date): Report {
       ? { Error: error.Error, ...(error.Cause ? { Cause: readableCause(error.Cause) } : {}) }
       : null,
     readErrors: view.readErrors,
-    encryptionByResourceType: encryptionByResourceType(rows),
-    recoveryPoints: rows,
+    encryptionByResourceType: written.encryptionByResourceType,
   };
 }
 
 /** Where the report goes and the clients to send it with; by default, as configured. */
 export interface WriteReportOptions {
   sink?: ReportSink;
+  /** Where the listings are spilled while the report is joined (default: the OS's, /tmp on Lambda). */
+  scratchDirectory?: string;
+  /** How many partitions the listings are spread over (default PARTITIONS; 1 joins them all at once). */
+  partitions?: number;
+  /** Told, once the report is stored, how the join went: the most records one partition held. */
+  observe?: (stats: { rows: number; largestPartition: number; partitions: number }) => void;
   /** S3 for REPORT_BUCKET, SNS for REPORT_TOPIC_ARN (the handler passes the shared clients). */
   clients?: ReportClients & { sns?: () => SNSClient };
 }
 
 /**
- * Writes `<executionId>/report.json`, `report.csv` and `summary.txt`, notifies REPORT_TOPIC_ARN
+ * Writes `<executionId>/report.json`, `report.csv` and `summary.txt`, streaming the rows (memory
+ * holds one partition of the listings, see partitions.ts, and a few upload parts), notifies REPORT_TOPIC_ARN
  * when an SNS client is wired, and returns the execution's short output. `now` is the time
  * classification is judged at (the emulator's clock in local runs).
  *
@@ -301,18 +359,50 @@ export async function writeReport(
   const event = parseEvent(ReportEventSchema, rawEvent, 'write-report');
   const config = readConfig();
   const destination = options.sink ?? reportSinkFromConfig(config, options.clients);
-  const view = event.migration ? await readAws(event.migration, now) : NO_AWS_VIEW;
-  const report = assemble(event, view, now);
-  const summary = summaryText(report);
+  const partitions = await ResourcePartitions.open(options.scratchDirectory, options.partitions);
+  try {
+    const csv = await partitions.scratch('report.csv');
+    const rows = await partitions.scratch('rows');
+    let view = NO_AWS_VIEW;
+    let written = NO_ROWS;
+    if (event.migration) {
+      const client = backupClient();
+      view = await spillAws(client, event.migration, now, partitions);
+      written = await writeRows(client, event.migration, partitions, view, { csv, json: rows });
+    } else {
+      await csv.write(csvHeader());
+    }
+    const report = assemble(event, view, written, now);
+    const summary = summaryText(report);
 
-  const folder = reportFolder(report.executionId);
-  const json = await destination.put(`${folder}/report.json`, reportJsonChunks(report), 'application/json');
-  const csv = await destination.put(`${folder}/report.csv`, csvLines(report.recoveryPoints), 'text/csv');
-  const text = await destination.put(`${folder}/summary.txt`, [summary], 'text/plain');
-  const result = reportResult(report, { json, csv, text });
-  await notify(config.reportTopicArn, options.clients?.sns, result, summary);
-  logger.info('Report written', { outcome: result.outcome, counts: result.counts, location: json });
-  return result;
+    const folder = reportFolder(report.executionId);
+    const location = {
+      json: await destination.put(
+        `${folder}/report.json`,
+        reportJsonStream(report, rows.read(), written.rows > 0),
+        'application/json',
+      ),
+      csv: await destination.put(`${folder}/report.csv`, csv.read(), 'text/csv'),
+      text: await destination.put(`${folder}/summary.txt`, [summary], 'text/plain'),
+    };
+    const result = reportResult(report, location);
+    options.observe?.({
+      rows: written.rows,
+      largestPartition: partitions.largestPartition,
+      partitions: partitions.count,
+    });
+    await notify(config.reportTopicArn, options.clients?.sns, result, summary);
+    logger.info('Report written', {
+      outcome: result.outcome,
+      counts: result.counts,
+      location: location.json,
+      rows: written.rows,
+      largestPartition: partitions.largestPartition,
+    });
+    return result;
+  } finally {
+    await partitions.close();
+  }
 }
 
 /**

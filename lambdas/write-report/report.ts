@@ -8,7 +8,12 @@
  * does not fully manage keep their source's key or stay unencrypted.
  */
 import type { CopyJob, RecoveryPointByBackupVault } from '@aws-sdk/client-backup';
-import { type Classification, isFinishedStatus, type SkipReason } from '#shared/classify.ts';
+import {
+  type CopyableRecoveryPoint,
+  isFinishedStatus,
+  type SkippedRecoveryPoint,
+  type SkipReason,
+} from '#shared/classify.ts';
 import type {
   EncryptionTally,
   Migration,
@@ -26,25 +31,24 @@ import {
 import { copyKey } from '#shared/ledger.ts';
 import { recoveryPointTraits } from '#shared/resource-types.ts';
 import { DAY_MS, sourceExpiresAt } from '#shared/retention.ts';
-import type { EncryptionByResourceType } from './by-type.ts';
+import type { ListedRecoveryPoint } from '#shared/source-listing.ts';
+import { countEncryptionByType, type EncryptionByResourceType } from './by-type.ts';
 
-/** A source recovery point as listed, with its classification (see plan-migration/source-listing.ts). */
+/** A source recovery point as listed, with its classification (see shared/source-listing.ts). */
 export interface ClassifiedSource {
-  recoveryPoint: Pick<
-    RecoveryPointByBackupVault,
-    | 'RecoveryPointArn'
-    | 'ResourceArn'
-    | 'ResourceType'
-    | 'Status'
-    | 'CreationDate'
-    | 'BackupSizeInBytes'
-    | 'Lifecycle'
-    | 'CalculatedLifecycle'
-    | 'IsEncrypted'
-    | 'EncryptionKeyArn'
-  >;
-  classification: Classification;
+  recoveryPoint: Omit<ListedRecoveryPoint, 'ParentRecoveryPointArn' | 'StorageClass'>;
+  classification: ReportClassification;
 }
+
+/** What a row says of a classification: whether it is copyable, and why not or with what key. */
+export type ReportClassification =
+  | (Pick<CopyableRecoveryPoint, 'copyable' | 'recoveryPointArn' | 'notes'> & {
+      readonly predictedEncryption: Pick<
+        CopyableRecoveryPoint['predictedEncryption'],
+        'outcome' | 'confidence'
+      >;
+    })
+  | Pick<SkippedRecoveryPoint, 'copyable' | 'recoveryPointArn' | 'reason' | 'detail'>;
 
 /** How a copy's expiry compares with its source's (invariant 5: the same, never earlier, never "never"). */
 export type RetentionOutcome = 'KEPT' | 'SHORTENED' | 'NEVER_EXPIRES' | 'LENGTHENED' | 'UNKNOWN';
@@ -120,7 +124,7 @@ export const REPORT_COLUMNS: readonly (keyof ReportRow)[] = Object.freeze([
   'predictionConfidence',
 ]);
 
-type ReportCopyJob = Pick<
+export type ReportCopyJob = Pick<
   CopyJob,
   | 'CopyJobId'
   | 'State'
@@ -135,7 +139,7 @@ type ReportCopyJob = Pick<
   | 'BackupSizeInBytes'
 >;
 
-type TargetRecoveryPoint = Pick<
+export type TargetRecoveryPoint = Pick<
   RecoveryPointByBackupVault,
   | 'RecoveryPointArn'
   | 'ResourceArn'
@@ -390,9 +394,9 @@ export interface ReportCounts {
   targetOther: number;
 }
 
-export function summarizeRows(rows: readonly ReportRow[], targetRecoveryPoints = 0): ReportCounts {
-  const counts: ReportCounts = {
-    recoveryPoints: rows.length,
+function emptyCounts(): ReportCounts {
+  return {
+    recoveryPoints: 0,
     inSourceVault: 0,
     sourceGone: 0,
     copyable: 0,
@@ -408,8 +412,20 @@ export function summarizeRows(rows: readonly ReportRow[], targetRecoveryPoints =
     retention: { KEPT: 0, SHORTENED: 0, NEVER_EXPIRES: 0, LENGTHENED: 0, UNKNOWN: 0 },
     targetOther: 0,
   };
-  let copiesInTarget = 0;
-  for (const row of rows) {
+}
+
+/**
+ * The counts, a row at a time: the report writes each row as it is built, so nothing waits for
+ * (or holds) every row.
+ */
+export class RowTally {
+  private readonly counts = emptyCounts();
+  private copiesInTarget = 0;
+  readonly byType: EncryptionByResourceType = {};
+
+  add(row: ReportRow): void {
+    const { counts } = this;
+    counts.recoveryPoints++;
     if (row.sourceStatus === 'GONE') counts.sourceGone++;
     else counts.inSourceVault++;
     if (row.classification === 'COPYABLE') {
@@ -421,7 +437,7 @@ export function summarizeRows(rows: readonly ReportRow[], targetRecoveryPoints =
       counts.skipped++;
       counts.skippedByReason[row.classification] = (counts.skippedByReason[row.classification] ?? 0) + 1;
     }
-    if (row.copyStatus !== null && row.copyStatus !== 'GONE') copiesInTarget++;
+    if (row.copyStatus !== null && row.copyStatus !== 'GONE') this.copiesInTarget++;
     if (row.outcome === 'COPIED') {
       counts.copied++;
       if (row.copyEncryption) counts.copyEncryption[row.copyEncryption]++;
@@ -429,9 +445,22 @@ export function summarizeRows(rows: readonly ReportRow[], targetRecoveryPoints =
     } else if (row.outcome === 'NOT_COPIED') counts.notCopied++;
     else if (row.outcome === 'COPY_FAILED') counts.copyFailed++;
     else if (row.outcome === 'COPY_IN_PROGRESS') counts.copyInProgress++;
+    countEncryptionByType(this.byType, row);
   }
-  counts.targetOther = Math.max(0, targetRecoveryPoints - copiesInTarget);
-  return counts;
+
+  /** The counts so far; `targetRecoveryPoints` is how many recovery points the target vault holds. */
+  result(targetRecoveryPoints = 0): ReportCounts {
+    return structuredClone({
+      ...this.counts,
+      targetOther: Math.max(0, targetRecoveryPoints - this.copiesInTarget),
+    });
+  }
+}
+
+export function summarizeRows(rows: Iterable<ReportRow>, targetRecoveryPoints = 0): ReportCounts {
+  const tally = new RowTally();
+  for (const row of rows) tally.add(row);
+  return tally.result(targetRecoveryPoints);
 }
 
 /** The parts of the execution state the outcome depends on. */
@@ -475,34 +504,76 @@ export function csvEscape(value: string | number | boolean | null | undefined): 
   return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }
 
-/** The CSV file, line by line: a header and one line per row, CRLF line ends as RFC 4180 has them. */
+/** The CSV's header line, CRLF line ends as RFC 4180 has them. */
+export function csvHeader(): string {
+  return `${REPORT_COLUMNS.join(',')}\r\n`;
+}
+
+/** One row of the CSV. */
+export function csvLine(row: ReportRow): string {
+  return `${REPORT_COLUMNS.map((column) => csvEscape(row[column])).join(',')}\r\n`;
+}
+
+/** The CSV file, line by line: a header and one line per row. */
 export function* csvLines(rows: Iterable<ReportRow>): Generator<string> {
-  yield `${REPORT_COLUMNS.join(',')}\r\n`;
-  for (const row of rows) {
-    yield `${REPORT_COLUMNS.map((column) => csvEscape(row[column])).join(',')}\r\n`;
-  }
+  yield csvHeader();
+  for (const row of rows) yield csvLine(row);
 }
 
 export function toCsv(rows: Iterable<ReportRow>): string {
   return [...csvLines(rows)].join('');
 }
 
+/**
+ * report.json around its rows: the report without them, up to the opening of the
+ * `recoveryPoints` array, and what closes the array and the report.
+ */
+function reportJsonFrame(head: ReportHead, hasRows: boolean): { opening: string; closing: string } {
+  const text = JSON.stringify({ ...head, recoveryPoints: [] }, null, 2);
+  // Splice the rows into the empty array the head ends with.
+  return { opening: text.slice(0, text.lastIndexOf('[') + 1), closing: `${hasRows ? '\n  ' : ''}]\n}\n` };
+}
+
+/** One row of report.json's `recoveryPoints`, as written after the one before it (if any). */
+export function reportJsonRow(row: ReportRow, first: boolean): string {
+  return `${first ? '' : ','}\n    ${JSON.stringify(row)}`;
+}
+
 /** report.json in pieces: the report without its rows, then the rows one per line. */
 export function* reportJsonChunks(report: Report): Generator<string> {
   const { recoveryPoints, ...head } = report;
-  const opening = JSON.stringify({ ...head, recoveryPoints: [] }, null, 2);
-  // Splice the rows into the empty array the head ends with.
-  yield opening.slice(0, opening.lastIndexOf('[') + 1);
+  const { opening, closing } = reportJsonFrame(head, recoveryPoints.length > 0);
+  yield opening;
   let first = true;
   for (const row of recoveryPoints) {
-    yield `${first ? '' : ','}\n    ${JSON.stringify(row)}`;
+    yield reportJsonRow(row, first);
     first = false;
   }
-  yield `${recoveryPoints.length === 0 ? '' : '\n  '}]\n}\n`;
+  yield closing;
+}
+
+/**
+ * report.json from its head and its rows already written as {@link reportJsonRow} wrote them (a
+ * file streamed back): the rows never need to be in memory together.
+ */
+export async function* reportJsonStream(
+  head: ReportHead,
+  rows: AsyncIterable<string>,
+  hasRows: boolean,
+): AsyncGenerator<string> {
+  const { opening, closing } = reportJsonFrame(head, hasRows);
+  yield opening;
+  yield* rows;
+  yield closing;
 }
 
 /** The full report, as written to report.json (rows included) and summarized in summary.txt. */
-export interface Report {
+export interface Report extends ReportHead {
+  recoveryPoints: ReportRow[];
+}
+
+/** The report without its rows: what summary.txt, the headline and the execution output read. */
+export interface ReportHead {
   reportVersion: 1;
   generatedAt: string;
   executionId: string;
@@ -538,7 +609,6 @@ export interface Report {
   readErrors: string[];
   /** Encryption of the copies (dry run: predicted) per resource type; absent from older reports. */
   encryptionByResourceType?: EncryptionByResourceType;
-  recoveryPoints: ReportRow[];
 }
 
 const OUTCOME_TEXT: Readonly<Record<MigrationOutcome, string>> = Object.freeze({
@@ -591,7 +661,7 @@ function line(label: string, value: string | number): string {
 
 /** Why the source is where it is, in one sentence. */
 export function sourceFate(
-  report: Pick<Report, 'options' | 'retirement' | 'outcome' | 'sourceVault'>,
+  report: Pick<ReportHead, 'options' | 'retirement' | 'outcome' | 'sourceVault'>,
 ): string {
   const { retirement, options } = report;
   if (report.outcome === 'DRY_RUN' || report.outcome === 'ALREADY_COMPLIANT') return 'untouched.';
@@ -617,7 +687,7 @@ function planRuleReferences(plan: unknown): number | null {
 }
 
 /** summary.txt: what an operator reads first. */
-export function summaryText(report: Report): string {
+export function summaryText(report: ReportHead): string {
   const { counts, sourceVault, targetVault } = report;
   const out: string[] = [];
   out.push('Backup vault migration report', '=============================');
@@ -724,7 +794,7 @@ export const HEADLINE_MAX = 400;
 
 /** The execution output's one-line summary. */
 export function headline(
-  report: Pick<Report, 'outcome' | 'counts' | 'sourceVault' | 'targetVault' | 'error'>,
+  report: Pick<ReportHead, 'outcome' | 'counts' | 'sourceVault' | 'targetVault' | 'error'>,
 ): string {
   const { counts } = report;
   const source = report.sourceVault.name ?? '(unknown vault)';
@@ -775,7 +845,10 @@ function shorten(text: string, max: number): string {
 }
 
 /** The execution's output: short whatever the vault's size (< 4 KiB). */
-export function reportResult(report: Report, reportLocation: ReportResult['reportLocation']): ReportResult {
+export function reportResult(
+  report: ReportHead,
+  reportLocation: ReportResult['reportLocation'],
+): ReportResult {
   const { counts } = report;
   const result: ReportResult = {
     outcome: report.outcome,

@@ -2,22 +2,31 @@
  * Where reports go. The core writes through this interface so that the destination (a local
  * directory, the report bucket on AWS) does not change what is written.
  */
-import { mkdir, open } from 'node:fs/promises';
+import { createWriteStream } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
 import type { MigratorConfig } from '#shared/config.ts';
 import { ConfigurationError } from '#shared/errors.ts';
 
+/**
+ * A file's body, in chunks: a report of a million recovery points is larger than a string may be,
+ * and is read from scratch files as it is stored, never held whole.
+ */
+export type ReportBody = Iterable<string> | AsyncIterable<string>;
+
 export interface ReportSink {
-  /**
-   * Stores one file of a report under `key` (`<executionId>/report.json`) and returns where it went.
-   * The body comes in chunks: a report of a million recovery points is larger than a string may be.
-   */
-  put(key: string, body: Iterable<string>, contentType: string): Promise<string>;
+  /** Stores one file of a report under `key` (`<executionId>/report.json`) and returns where it went. */
+  put(key: string, body: ReportBody, contentType: string): Promise<string>;
 }
 
-/** Bytes gathered before each write. */
-const WRITE_BUFFER = 1024 * 1024;
+/** The body as bytes, for streams that count them (S3's parts). */
+async function* utf8(body: ReportBody): AsyncGenerator<Buffer> {
+  for await (const chunk of body) if (chunk !== '') yield Buffer.from(chunk, 'utf8');
+}
 
 /** Local mode (REPORT_DIR): files under a directory, created as needed. */
 export class DirectoryReportSink implements ReportSink {
@@ -27,36 +36,27 @@ export class DirectoryReportSink implements ReportSink {
     this.directory = resolve(directory);
   }
 
-  async put(key: string, body: Iterable<string>): Promise<string> {
+  async put(key: string, body: ReportBody): Promise<string> {
     const path = join(this.directory, key);
     if (!path.startsWith(`${this.directory}/`)) {
       throw new ConfigurationError(`Report key ${key} would be written outside ${this.directory}`);
     }
     await mkdir(dirname(path), { recursive: true });
-    const file = await open(path, 'w');
-    try {
-      let buffer: string[] = [];
-      let size = 0;
-      for (const chunk of body) {
-        buffer.push(chunk);
-        size += chunk.length;
-        if (size >= WRITE_BUFFER) {
-          await file.write(buffer.join(''));
-          buffer = [];
-          size = 0;
-        }
-      }
-      await file.write(buffer.join(''));
-    } finally {
-      await file.close();
-    }
+    await pipeline(Readable.from(utf8(body)), createWriteStream(path));
     return path;
   }
 }
 
+/** Size of each part of a multipart upload (S3's smallest is 5 MiB). */
+export const UPLOAD_PART_BYTES = 8 * 1024 * 1024;
+
+/** Parts in flight at once: memory holds at most this many parts. */
+export const UPLOAD_QUEUE = 2;
+
 /**
- * On AWS (REPORT_BUCKET): one object per file. The chunks are gathered into one buffer (a Buffer
- * may be larger than a string) so that PutObject knows the length.
+ * On AWS (REPORT_BUCKET): one object per file, streamed as a multipart upload (lib-storage's
+ * Upload; a body smaller than one part goes as one PutObject). Memory holds a few parts, not the
+ * file; a failed upload is aborted, so no parts are left behind (s3:AbortMultipartUpload).
  */
 export class S3ReportSink implements ReportSink {
   constructor(
@@ -64,18 +64,21 @@ export class S3ReportSink implements ReportSink {
     readonly bucket: string,
   ) {}
 
-  async put(key: string, body: Iterable<string>, contentType: string): Promise<string> {
-    const buffers: Buffer[] = [];
-    for (const chunk of body) buffers.push(Buffer.from(chunk, 'utf8'));
-    await this.client.send(
-      new PutObjectCommand({
+  async put(key: string, body: ReportBody, contentType: string): Promise<string> {
+    const upload = new Upload({
+      client: this.client,
+      partSize: UPLOAD_PART_BYTES,
+      queueSize: UPLOAD_QUEUE,
+      leavePartsOnError: false,
+      params: {
         Bucket: this.bucket,
         Key: key,
-        Body: Buffer.concat(buffers),
+        Body: Readable.from(utf8(body)),
         // Encryption is the bucket's default (the stack sets its key), not chosen here.
         ContentType: `${contentType}; charset=utf-8`,
-      }),
-    );
+      },
+    });
+    await upload.done();
     return `s3://${this.bucket}/${key}`;
   }
 }

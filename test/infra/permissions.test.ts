@@ -89,6 +89,8 @@ const CALLS: Record<MigratorFunctionName, string[]> = {
     'backup:ListRecoveryPointsByBackupVault',
     'kms:Decrypt',
     'kms:GenerateDataKey',
+    // lib-storage's Upload aborts a multipart upload that failed.
+    's3:AbortMultipartUpload',
     's3:PutObject',
     'sns:Publish',
   ],
@@ -227,6 +229,7 @@ describe('Lambda permissions', () => {
     expect(resourcesOf('s3:PutObject')).toEqual([
       `<${logicalId(byDefault.stack.migrator.reportBucket)}.Arn>/*`,
     ]);
+    expect(resourcesOf('s3:AbortMultipartUpload')).toEqual(resourcesOf('s3:PutObject'));
     expect(resourcesOf('sns:Publish')).toEqual([`<${logicalId(byDefault.stack.migrator.reportTopic)}>`]);
   });
 

@@ -31,7 +31,7 @@ import {
   SAMPLE_SIZE,
   type SourceReferences,
 } from '../../lambdas/plan-migration/plan.ts';
-import type { ClassifiedRecoveryPoint } from '../../lambdas/plan-migration/source-listing.ts';
+import type { ClassifiedRecoveryPoint } from '../../lambdas/shared/source-listing.ts';
 import { ARNS, NOW, recoveryPoint, SOURCE_KEY_ARN, TARGET_KEY_ARN } from '../unit/recovery-points.ts';
 import { emulatorForHandlers, migrationFor, stopEmulator } from './helpers.ts';
 

@@ -2,34 +2,32 @@
  * Every recovery point of the source vault, classified. Shared by the dry run and the report's
  * CSV so that both say the same thing about each recovery point.
  */
-import {
-  type BackupClient,
-  paginateListRecoveryPointsByBackupVault,
-  type RecoveryPointByBackupVault,
-} from '@aws-sdk/client-backup';
+import { type BackupClient, paginateListRecoveryPointsByBackupVault } from '@aws-sdk/client-backup';
 import { type Classification, classifyRecoveryPoint, type SourceRecoveryPoint } from '#shared/classify.ts';
 import { isVaultNotFound, SourceVaultNotFound } from '#shared/errors.ts';
+import { pick } from '#shared/pick.ts';
 import type { VaultLockBounds } from '#shared/retention.ts';
 
 /** Page size of the listing: the most AWS Backup returns in one page. */
 export const LISTING_PAGE_SIZE = 1000;
 
 /** The fields of a recovery point that classification and the CSV read; nothing else is kept. */
-export type ListedRecoveryPoint = Pick<
-  SourceRecoveryPoint,
-  | 'RecoveryPointArn'
-  | 'ResourceArn'
-  | 'ResourceType'
-  | 'Status'
-  | 'CreationDate'
-  | 'BackupSizeInBytes'
-  | 'Lifecycle'
-  | 'CalculatedLifecycle'
-  | 'IsEncrypted'
-  | 'EncryptionKeyArn'
-  | 'ParentRecoveryPointArn'
-  | 'StorageClass'
->;
+export const LISTED_FIELDS = [
+  'RecoveryPointArn',
+  'ResourceArn',
+  'ResourceType',
+  'Status',
+  'CreationDate',
+  'BackupSizeInBytes',
+  'Lifecycle',
+  'CalculatedLifecycle',
+  'IsEncrypted',
+  'EncryptionKeyArn',
+  'ParentRecoveryPointArn',
+  'StorageClass',
+] as const satisfies readonly (keyof SourceRecoveryPoint)[];
+
+export type ListedRecoveryPoint = Pick<SourceRecoveryPoint, (typeof LISTED_FIELDS)[number]>;
 
 export interface ClassifiedRecoveryPoint {
   recoveryPoint: ListedRecoveryPoint;
@@ -44,33 +42,8 @@ export interface SourceListingOptions {
   now: Date;
 }
 
-function listed(recoveryPoint: RecoveryPointByBackupVault): ListedRecoveryPoint {
-  const {
-    RecoveryPointArn,
-    ResourceArn,
-    ResourceType,
-    Status,
-    CreationDate,
-    BackupSizeInBytes,
-    Lifecycle,
-    CalculatedLifecycle,
-    IsEncrypted,
-    EncryptionKeyArn,
-    ParentRecoveryPointArn,
-  } = recoveryPoint;
-  return {
-    RecoveryPointArn,
-    ResourceArn,
-    ResourceType,
-    Status,
-    CreationDate,
-    BackupSizeInBytes,
-    Lifecycle,
-    CalculatedLifecycle,
-    IsEncrypted,
-    EncryptionKeyArn,
-    ParentRecoveryPointArn,
-  };
+function listed(recoveryPoint: SourceRecoveryPoint): ListedRecoveryPoint {
+  return pick(recoveryPoint, LISTED_FIELDS);
 }
 
 /**
