@@ -18,6 +18,7 @@ import {
 } from '../local/runner/index.ts';
 import { NAIVE_FUNCTIONS, NAIVE_STATE_MACHINE } from './baseline/handlers.ts';
 import { round } from './figures.ts';
+import { measureReportLambda, type ReportMemory } from './report-memory.ts';
 import { emulatorOptions, KEY_ALIAS, SOURCE_VAULT, seedFor, TARGET_VAULT, WORKLOAD } from './workloads.ts';
 
 export type Design = 'ours' | 'baseline';
@@ -38,6 +39,8 @@ export interface CaseMeasurement {
   stateTransitions: number;
   lambdaInvocations: number;
   apiCalls: number;
+  /** Ours: the calls made before the retire step (copy, verification); all of them when it never ran. */
+  apiCallsWithoutRetirement: number;
   apiCallsByOperation: Record<string, number>;
   largestPayloadBytes: number;
   mostHistoryEvents: number;
@@ -47,6 +50,9 @@ export interface CaseMeasurement {
     /** Source recovery points with no copy in the target, and with more than one. */
     missing: number;
     duplicated: number;
+    /** Source recovery points deleted, and of those, deleted while no copy of them was in the target. */
+    retired: number;
+    retiredWithoutCopy: number;
   };
   makespan: {
     /** First copy job created -> last copy job finished. */
@@ -70,6 +76,8 @@ export interface CaseMeasurement {
   };
   wallSeconds: number;
   peakRssMb: number;
+  /** Ours: the WriteReport Lambda, bundled, run again in a process of its own on the final state. */
+  reportLambda?: ReportMemory;
   /** 'case' when the case ran in a process of its own, 'process' when others ran in it before. */
   memoryScope: 'case' | 'process';
 }
@@ -158,6 +166,23 @@ export async function runCase(
     emulator.seed(seedFor(recoveryPoints));
     emulator.recordCalls = false;
     const { wrapped, clock } = timed(design === 'ours' ? FUNCTIONS : NAIVE_FUNCTIONS);
+    const retirement = watchRetirement(emulator);
+    let apiCallsBeforeRetirement: number | undefined;
+    const deleteSourceVault = wrapped.DeleteSourceVaultFunctionArn;
+    if (deleteSourceVault !== undefined) {
+      wrapped.DeleteSourceVaultFunctionArn = (event, context) => {
+        apiCallsBeforeRetirement ??= emulator.stats().totalCalls;
+        return deleteSourceVault(event, context);
+      };
+    }
+    let reportEvent: unknown;
+    const writeReport = wrapped.WriteReportFunctionArn;
+    if (writeReport !== undefined) {
+      wrapped.WriteReportFunctionArn = (event, context) => {
+        reportEvent = event;
+        return writeReport(event, context);
+      };
+    }
     const runnerOptions: RunnerOptions = {
       time: emulatorTime(emulator),
       environment: {
@@ -169,7 +194,8 @@ export async function runCase(
         MIGRATION_KMS_KEY_ARN: keyArn,
         COPY_ROLE_ARN: COPY_ROLE,
         ...authorization.environment,
-        ALLOW_SOURCE_DELETION: 'false',
+        // Every case retires its source (issue 17): deletion, and the report after it, are measured.
+        ALLOW_SOURCE_DELETION: 'true',
         REPORT_DIR: reportDir,
         POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'SILENT',
       },
@@ -185,7 +211,11 @@ export async function runCase(
       design === 'ours'
         ? await runner.startExecution(
             'MigrateVault',
-            { sourceVaultName: SOURCE_VAULT, maxConcurrentCopies: WORKLOAD.maxConcurrentCopies },
+            {
+              sourceVaultName: SOURCE_VAULT,
+              maxConcurrentCopies: WORKLOAD.maxConcurrentCopies,
+              deleteSourceVault: true,
+            },
             `bench-${recoveryPoints}`,
           )
         : await runner.startExecution(
@@ -207,16 +237,24 @@ export async function runCase(
       stateTransitions: sum((execution) => execution.stateTransitions),
       lambdaInvocations: sum((execution) => execution.lambdaInvocations),
       apiCalls: stats.totalCalls,
+      apiCallsWithoutRetirement: apiCallsBeforeRetirement ?? stats.totalCalls,
       apiCallsByOperation: stats.calls,
       largestPayloadBytes: Math.max(...result.executions.map((execution) => execution.largestPayloadBytes)),
       mostHistoryEvents: Math.max(...result.executions.map((execution) => execution.historyEvents)),
-      copies: countCopies(emulator),
+      copies: countCopies(emulator, retirement),
       makespan: makespan(emulator, simulatedStart, simulatedEnd),
       lambdaLocal: { busyMs: Math.round(clock.busyMs) },
       wallSeconds: 0,
       peakRssMb: 0,
       memoryScope: options.memoryScope ?? 'process',
     };
+    if (reportEvent !== undefined) {
+      measurement.reportLambda = await measureReportLambda(
+        reportEvent,
+        runnerOptions.environment ?? {},
+        emulator.clock.nowMs(),
+      );
+    }
     measurement.wallSeconds = round((performance.now() - wallStart) / 1000, 1);
     const maxRssMb = options.memoryScope === 'case' ? process.resourceUsage().maxRSS / 1024 : 0;
     measurement.peakRssMb = Math.round(Math.max(stopSampling() / 2 ** 20, maxRssMb));
@@ -229,26 +267,59 @@ export async function runCase(
   }
 }
 
-/** Copies in the target per source recovery point (a copy keeps its source's resource and creation date). */
-function countCopies(emulator: Emulator): CaseMeasurement['copies'] {
+/**
+ * Watches every deletion in the source vault and checks, at the moment of the call, that the
+ * target already holds a finished copy of it (a copy keeps its source's resource and creation
+ * date): DESIGN invariant 1, a source is retired only after its verified copy.
+ */
+function watchRetirement(emulator: Emulator) {
+  const counted = { retired: 0, retiredWithoutCopy: 0 };
+  let copied: Set<string> | undefined;
+  const indexTarget = () => {
+    copied = new Set();
+    for (const copy of emulator.backup.vaults.get(TARGET_VAULT)?.recoveryPoints.values() ?? []) {
+      if (copy.status === 'COMPLETED') copied.add(`${copy.resourceArn}|${copy.creationDate.getTime()}`);
+    }
+    return copied;
+  };
+  emulator.backup.onDeletionRequested = (recoveryPoint, vaultName) => {
+    if (vaultName !== SOURCE_VAULT) return;
+    counted.retired++;
+    const key = `${recoveryPoint.resourceArn}|${recoveryPoint.creationDate.getTime()}`;
+    // Copies made since the index was built are found by building it again.
+    if (!(copied ?? indexTarget()).has(key) && !indexTarget().has(key)) counted.retiredWithoutCopy++;
+  };
+  return counted;
+}
+
+/**
+ * Copies in the target per source recovery point: the sources still in the vault are looked up
+ * at the end, the retired ones were checked when they were deleted.
+ */
+function countCopies(
+  emulator: Emulator,
+  retirement: ReturnType<typeof watchRetirement>,
+): CaseMeasurement['copies'] {
   const jobs = [...emulator.backup.copyJobs.values()];
   const copies = new Map<string, number>();
   for (const copy of emulator.backup.vaults.get(TARGET_VAULT)?.recoveryPoints.values() ?? []) {
     const key = `${copy.resourceArn}|${copy.creationDate.getTime()}`;
     copies.set(key, (copies.get(key) ?? 0) + 1);
   }
-  let missing = 0;
-  let duplicated = 0;
+  let missing = retirement.retiredWithoutCopy;
   for (const source of emulator.backup.vaults.get(SOURCE_VAULT)?.recoveryPoints.values() ?? []) {
-    const count = copies.get(`${source.resourceArn}|${source.creationDate.getTime()}`) ?? 0;
-    if (count === 0) missing++;
-    if (count > 1) duplicated++;
+    if (source.status === 'DELETING') continue;
+    if ((copies.get(`${source.resourceArn}|${source.creationDate.getTime()}`) ?? 0) === 0) missing++;
   }
+  let duplicated = 0;
+  for (const count of copies.values()) if (count > 1) duplicated++;
   return {
     jobs: jobs.length,
     completed: jobs.filter((job) => job.state === 'COMPLETED').length,
     missing,
     duplicated,
+    retired: retirement.retired,
+    retiredWithoutCopy: retirement.retiredWithoutCopy,
   };
 }
 

@@ -254,6 +254,8 @@ export function formatTable(result: BenchResult): string {
         (f) => decimal(f.perRecoveryPoint.apiCalls),
         (o, b) => ratio(b.perRecoveryPoint.apiCalls, o.perRecoveryPoint.apiCalls),
       ],
+      ['  of which to migrate', (f) => decimal(f.perRecoveryPoint.apiCallsWithoutRetirement)],
+      ['source points retired', (f) => integer(f.copies.retired ?? 0)],
       ['executions', (f) => integer(f.executions)],
       [
         'largest state payload',
@@ -286,6 +288,13 @@ export function formatTable(result: BenchResult): string {
       ],
       ['wall time (s)', (f) => decimal(f.wallSeconds, 1)],
       ['peak RSS (MB)', (f) => (f.peakRssMb > 0 ? integer(f.peakRssMb) : '-')],
+      [
+        'report Lambda peak RSS (MB)',
+        (f) =>
+          f.reportLambda
+            ? `${integer(f.reportLambda.peakRssMb)} of ${integer(f.reportLambda.configuredMb)} (${decimal(f.reportLambda.wallSeconds, 1)} s)`
+            : '-',
+      ],
     ];
     lines.push(`${integer(size)} recovery points`);
     const header = ['', 'ours', baseline ? 'baseline' : '', baseline && ours ? 'baseline/ours' : ''];
@@ -325,7 +334,11 @@ export function formatTable(result: BenchResult): string {
         integer(verdict.recoveryPoints),
         withUnit(verdict.value, verdict.unit),
         withUnit(verdict.limit, verdict.unit),
-        `${verdict.met ? 'met' : 'MISSED'} (${decimal(verdict.ofLimit * 100, 0)}% of the limit)`,
+        verdict.limit === 0
+          ? verdict.met
+            ? 'met'
+            : 'MISSED'
+          : `${verdict.met ? 'met' : 'MISSED'} (${decimal(verdict.ofLimit * 100, 0)}% of the limit)`,
       ]),
     ]),
   );

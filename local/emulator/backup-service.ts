@@ -99,6 +99,12 @@ export class BackupService {
   private readonly deleting = new Set<RecoveryPoint>();
   private activeCount = 0;
   private seq = 0;
+  /**
+   * Told of each recovery point a DeleteRecoveryPoint call is about to delete (a composite's
+   * members too), at the simulated time of the call: the benchmark checks there that a copy of
+   * it was already in the target. Observing only; it changes nothing.
+   */
+  onDeletionRequested: ((recoveryPoint: RecoveryPoint, vaultName: string) => void) | undefined;
 
   constructor(
     readonly settings: BackupSettings,
@@ -821,8 +827,12 @@ export class BackupService {
           `Recovery point ${arn} is a composite recovery point with ${children.length} nested recovery points; delete the nested recovery points first`,
         );
       }
-      for (const child of children) this.markDeleting(child, options.leaveExpired === true);
+      for (const child of children) {
+        this.onDeletionRequested?.(child, vaultName);
+        this.markDeleting(child, options.leaveExpired === true);
+      }
     }
+    this.onDeletionRequested?.(recoveryPoint, vaultName);
     this.markDeleting(recoveryPoint, options.leaveExpired === true);
     return {};
   }

@@ -41,7 +41,21 @@ describe('the benchmark on a tiny workload', () => {
       expect(figures.extrapolated).toBeUndefined();
       expect(figures.copies).toMatchObject({ completed: SIZE, missing: 0, duplicated: 0 });
     }
-    expect(find('ours').outcome).toBe('MIGRATED');
+    // Every case retires its source, each point only once its copy is in the target.
+    expect(find('ours').outcome).toBe('MIGRATED_SOURCE_RETIRED');
+    expect(find('ours').copies).toMatchObject({ retired: SIZE, retiredWithoutCopy: 0 });
+    expect(find('ours').apiCallsByOperation.DeleteRecoveryPoint).toBe(SIZE);
+    expect(find('ours').perRecoveryPoint.apiCallsWithoutRetirement).toBeLessThan(
+      find('ours').perRecoveryPoint.apiCalls,
+    );
+  });
+
+  it("measures the report Lambda's peak memory in a process of its own", () => {
+    const report = find('ours').reportLambda;
+    expect(report?.configuredMb).toBe(1024);
+    expect(report?.peakRssMb).toBeGreaterThan(report?.loadedRssMb ?? Number.POSITIVE_INFINITY);
+    expect(report?.loadedRssMb).toBeGreaterThan(0);
+    expect(find('baseline').reportLambda).toBeUndefined();
   });
 
   it('records every figure of issue 7 for each case', () => {
@@ -78,10 +92,20 @@ describe('the benchmark on a tiny workload', () => {
 
   it('judges our design against each target that applies at this size', () => {
     expect(written.verdicts.map((verdict) => verdict.target).sort()).toEqual([
-      'AWS API calls per recovery point',
+      'AWS API calls per recovery point, in all',
+      'AWS API calls per recovery point, to migrate',
+      'largest state payload',
       'makespan / lower bound',
+      'missing or duplicated copies',
+      'most history events in one execution',
+      'report Lambda peak memory / configured',
+      'source points retired without a copy',
       'state transitions per recovery point',
     ]);
+    const lost = written.verdicts.find(
+      (verdict) => verdict.target === 'source points retired without a copy',
+    );
+    expect(lost).toMatchObject({ value: 0, limit: 0, met: true });
     for (const verdict of written.verdicts) expect(typeof verdict.met).toBe('boolean');
   });
 
