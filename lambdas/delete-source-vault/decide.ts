@@ -15,7 +15,7 @@ import {
   type SourceRecoveryPoint,
 } from '#shared/classify.ts';
 import type { Migration, RetirementState, VerificationState } from '#shared/contracts.ts';
-import { sourceExpiresAt } from '#shared/retention.ts';
+import { copyOutlivesSource } from '#shared/retention.ts';
 
 /** Bounds of one invocation and of the whole retirement. */
 export const RETIREMENT_LIMITS = Object.freeze({
@@ -254,21 +254,7 @@ export type CopyReadBack = Pick<
   'RecoveryPointArn' | 'Status' | 'CreationDate' | 'Lifecycle' | 'CalculatedLifecycle'
 >;
 
-/**
- * Whether a copy expires no earlier than its source. Copies keep the source's creation date, and
- * the copy's DeleteAfterDays is rounded up to whole days, so "later by less than a day" is normal.
- */
-export function copyOutlivesSource(
-  source: Pick<RecoveryPointByBackupVault, 'CreationDate' | 'Lifecycle' | 'CalculatedLifecycle'>,
-  copy: Pick<RecoveryPointByBackupVault, 'CreationDate' | 'Lifecycle' | 'CalculatedLifecycle'>,
-): boolean {
-  const copyExpiry = sourceExpiresAt(copy);
-  if (copyExpiry === undefined) {
-    return true;
-  }
-  const sourceExpiry = sourceExpiresAt(source);
-  return sourceExpiry !== undefined && copyExpiry.getTime() >= sourceExpiry.getTime();
-}
+export { copyOutlivesSource };
 
 export type CopyVerdict =
   | { kind: 'VERIFIED'; copyRecoveryPointArn: string }

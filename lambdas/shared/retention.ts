@@ -62,6 +62,46 @@ export function sourceExpiresAt(recoveryPoint: RetentionFields): Date | undefine
 }
 
 /**
+ * How a copy's expiry compares with its source's: the one retention rule that verification, the
+ * report and retirement all read (DESIGN invariant 5: the same, never earlier, never "never").
+ * UNKNOWN: the source is gone and cannot be compared.
+ */
+export type RetentionOutcome = 'KEPT' | 'SHORTENED' | 'NEVER_EXPIRES' | 'LENGTHENED' | 'UNKNOWN';
+
+/**
+ * Compares a copy's expiry with its source's (undefined: kept forever). Copies are rounded up to
+ * whole days, so a copy outliving its source by less than a day keeps the retention.
+ */
+export function compareRetention(
+  sourceExpiry: Date | undefined | 'UNKNOWN',
+  copyExpiry: Date | undefined,
+): RetentionOutcome {
+  if (sourceExpiry === 'UNKNOWN') return 'UNKNOWN';
+  if (copyExpiry === undefined) return sourceExpiry === undefined ? 'KEPT' : 'NEVER_EXPIRES';
+  if (sourceExpiry === undefined || copyExpiry.getTime() < sourceExpiry.getTime()) return 'SHORTENED';
+  return copyExpiry.getTime() - sourceExpiry.getTime() >= DAY_MS ? 'LENGTHENED' : 'KEPT';
+}
+
+/** {@link compareRetention} of two recovery points as AWS lists them. */
+export function copyRetention(source: RetentionFields, copy: RetentionFields): RetentionOutcome {
+  return compareRetention(sourceExpiresAt(source), sourceExpiresAt(copy));
+}
+
+/** Invariant 5 held: the copy expires when its source would have, or later; not earlier, not never. */
+export function retentionKept(outcome: RetentionOutcome): boolean {
+  return outcome === 'KEPT' || outcome === 'LENGTHENED';
+}
+
+/**
+ * Whether retiring the source loses nothing: its copy lasts at least as long as the source would
+ * have (a copy kept forever does, though it breaks invariant 5, which verification reports).
+ */
+export function copyOutlivesSource(source: RetentionFields, copy: RetentionFields): boolean {
+  const outcome = copyRetention(source, copy);
+  return retentionKept(outcome) || outcome === 'NEVER_EXPIRES';
+}
+
+/**
  * Whether the source is still bound for cold storage: its Lifecycle names a transition that has
  * not happened yet. (A recovery point already in cold storage cannot be copied at all.)
  */

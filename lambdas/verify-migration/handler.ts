@@ -23,7 +23,7 @@ import {
   parentsInVault,
 } from '#shared/ledger.ts';
 import { logger } from '#shared/logger.ts';
-import { sourceExpiresAt } from '#shared/retention.ts';
+import { copyRetention, retentionKept } from '#shared/retention.ts';
 import { MigrationSchema, parseEvent } from '#shared/schemas.ts';
 
 const VerificationEventSchema = z.looseObject({
@@ -81,12 +81,8 @@ export function judgeCopy(
   }
   const copy = finished[0] as ListedRecoveryPoint;
   const encryption = describeActualEncryption(copy, migration.kmsKeyArn, source.EncryptionKeyArn).outcome;
-  const sourceExpiry = sourceExpiresAt(source);
-  const copyExpiry = sourceExpiresAt(copy);
-  // A copy must expire no earlier than its source, and not be kept forever while its source
-  // expires (retention is carried, never dropped): either counts as retention not kept.
-  const retentionShortened =
-    sourceExpiry !== undefined && (copyExpiry === undefined || copyExpiry.getTime() < sourceExpiry.getTime());
+  // Earlier than its source, or kept forever while its source expires: retention not kept.
+  const retentionShortened = !retentionKept(copyRetention(source, copy));
   return { verified: true, duplicate: finished.length > 1, encryption, retentionShortened };
 }
 

@@ -30,7 +30,10 @@ import {
 } from '#shared/encryption.ts';
 import { copyKey } from '#shared/ledger.ts';
 import { recoveryPointTraits } from '#shared/resource-types.ts';
-import { DAY_MS, sourceExpiresAt } from '#shared/retention.ts';
+import { compareRetention, type RetentionOutcome, sourceExpiresAt } from '#shared/retention.ts';
+
+export { compareRetention, type RetentionOutcome };
+
 import type { ListedRecoveryPoint } from '#shared/source-listing.ts';
 import { countEncryptionByType, type EncryptionByResourceType } from './by-type.ts';
 
@@ -49,9 +52,6 @@ export type ReportClassification =
       >;
     })
   | Pick<SkippedRecoveryPoint, 'copyable' | 'recoveryPointArn' | 'reason' | 'detail'>;
-
-/** How a copy's expiry compares with its source's (invariant 5: the same, never earlier, never "never"). */
-export type RetentionOutcome = 'KEPT' | 'SHORTENED' | 'NEVER_EXPIRES' | 'LENGTHENED' | 'UNKNOWN';
 
 /** What became of one source recovery point. */
 export type RowOutcome =
@@ -171,20 +171,6 @@ function expiryText(recoveryPoint: Parameters<typeof sourceExpiresAt>[0]): strin
   const expiry = sourceExpiresAt(recoveryPoint);
   if (expiry !== undefined) return expiry.toISOString();
   return recoveryPoint.CreationDate === undefined ? null : DATE_NEVER;
-}
-
-/**
- * Compares a copy's expiry with its source's. Copies are rounded up to whole days, so a copy
- * outliving its source by less than a day keeps the retention.
- */
-export function compareRetention(
-  sourceExpiry: Date | undefined | 'UNKNOWN',
-  copyExpiry: Date | undefined,
-): RetentionOutcome {
-  if (sourceExpiry === 'UNKNOWN') return 'UNKNOWN';
-  if (copyExpiry === undefined) return sourceExpiry === undefined ? 'KEPT' : 'NEVER_EXPIRES';
-  if (sourceExpiry === undefined || copyExpiry.getTime() < sourceExpiry.getTime()) return 'SHORTENED';
-  return copyExpiry.getTime() - sourceExpiry.getTime() >= DAY_MS ? 'LENGTHENED' : 'KEPT';
 }
 
 const IN_FLIGHT_STATES: readonly string[] = ['CREATED', 'RUNNING'];

@@ -55,6 +55,15 @@ describe('judging one copy', () => {
     expect(verdict).toMatchObject({ verified: true, retentionShortened: true });
   });
 
+  it('flags a copy that expires while its source is kept forever (retention judged as the report and retirement judge it)', () => {
+    const forever = { ...source, CalculatedLifecycle: undefined };
+    const verdict = judgeCopy(forever, [{ ...source, RecoveryPointArn: 'arn:copy' }], migration);
+    expect(verdict).toMatchObject({ verified: true, retentionShortened: true });
+    expect(judgeCopy(forever, [{ ...forever, RecoveryPointArn: 'arn:copy' }], migration)).toMatchObject({
+      retentionShortened: false,
+    });
+  });
+
   it('does not verify a copy that is still being created, and says why', () => {
     const verdict = judgeCopy(source, [{ ...source, Status: 'CREATING' }], migration);
     expect(verdict).toEqual({ verified: false, newSinceStart: false, why: 'copy is CREATING' });
