@@ -8,7 +8,6 @@ import {
   DeleteRecoveryPointCommand,
   DescribeBackupVaultCommand,
   type DescribeBackupVaultCommandOutput,
-  DescribeRecoveryPointCommand,
   type ListCopyJobsCommandInput,
   ListRecoveryPointsByBackupVaultCommand,
   paginateListBackupVaults,
@@ -18,6 +17,7 @@ import {
 import type { ClassificationContext } from '#shared/classify.ts';
 import { backupClient } from '#shared/clients.ts';
 import type { Migration } from '#shared/contracts.ts';
+import { describeRecoveryPoint } from '#shared/describe.ts';
 import { describeError, isAwsError, isVaultNotFound } from '#shared/errors.ts';
 import { copyKey, findCopiesInTarget, listCopyJobs, listSourceWindow } from '#shared/ledger.ts';
 import { DAY_MS, expiresAt, retirementLifecycleFor } from '#shared/retention.ts';
@@ -218,31 +218,20 @@ export class RetirementRound {
   private async describeSource(
     recoveryPoint: RecoveryPointByBackupVault,
   ): Promise<RecoveryPointByBackupVault> {
-    try {
-      const described = await this.client.send(
-        new DescribeRecoveryPointCommand({
-          BackupVaultName: this.sourceVault,
-          RecoveryPointArn: recoveryPoint.RecoveryPointArn,
-        }),
-      );
-      return { ...recoveryPoint, ...described, RecoveryPointArn: recoveryPoint.RecoveryPointArn };
-    } catch (error) {
-      if (isAwsError(error, 'ResourceNotFoundException')) return recoveryPoint;
-      throw error;
-    }
+    const described = await describeRecoveryPoint(
+      this.client,
+      this.sourceVault,
+      recoveryPoint.RecoveryPointArn as string,
+    );
+    return described
+      ? { ...recoveryPoint, ...described, RecoveryPointArn: recoveryPoint.RecoveryPointArn }
+      : recoveryPoint;
   }
 
   /** Status of a source recovery point now; undefined when it is gone. */
   private async sourceStatus(arn: string): Promise<string | undefined> {
-    try {
-      const recoveryPoint = await this.client.send(
-        new DescribeRecoveryPointCommand({ BackupVaultName: this.sourceVault, RecoveryPointArn: arn }),
-      );
-      return recoveryPoint.Status ?? '(none)';
-    } catch (error) {
-      if (isAwsError(error, 'ResourceNotFoundException')) return undefined;
-      throw error;
-    }
+    const recoveryPoint = await describeRecoveryPoint(this.client, this.sourceVault, arn);
+    return recoveryPoint === undefined ? undefined : (recoveryPoint.Status ?? '(none)');
   }
 
   /** Reads back every deletion seen DELETING earlier: gone, still going, or it did not take. */
@@ -380,15 +369,7 @@ export class RetirementRound {
     if (onPage.has(parentArn)) return true;
     const known = this.parentPresent.get(parentArn);
     if (known !== undefined) return known;
-    let present = true;
-    try {
-      await this.client.send(
-        new DescribeRecoveryPointCommand({ BackupVaultName: this.sourceVault, RecoveryPointArn: parentArn }),
-      );
-    } catch (error) {
-      if (!isAwsError(error, 'ResourceNotFoundException')) throw error;
-      present = false;
-    }
+    const present = (await describeRecoveryPoint(this.client, this.sourceVault, parentArn)) !== undefined;
     this.parentPresent.set(parentArn, present);
     return present;
   }
@@ -421,15 +402,8 @@ export class RetirementRound {
       return (index.get(source) ?? []).map((copyArn) => ({ source, copyArn }));
     });
     const copies = await mapLimit(lookups, RETIREMENT_LIMITS.concurrency, async ({ source, copyArn }) => {
-      try {
-        const copy = await this.client.send(
-          new DescribeRecoveryPointCommand({ BackupVaultName: this.targetVault, RecoveryPointArn: copyArn }),
-        );
-        return { source, copy: { ...copy, RecoveryPointArn: copy.RecoveryPointArn ?? copyArn } };
-      } catch (error) {
-        if (isAwsError(error, 'ResourceNotFoundException')) return { source, copy: undefined };
-        throw error;
-      }
+      const copy = await describeRecoveryPoint(this.client, this.targetVault, copyArn);
+      return { source, copy: copy && { ...copy, RecoveryPointArn: copy.RecoveryPointArn ?? copyArn } };
     });
     for (const { source, copy } of copies) {
       if (copy === undefined) continue;

@@ -18,6 +18,7 @@ import {
   type MigrateAllVaultsInput,
   parseMigrateAllVaultsInput,
 } from '#shared/input.ts';
+import { PAGE_SIZE } from '#shared/ledger.ts';
 import { logger } from '#shared/logger.ts';
 import { checkKeyAllowed, checkKeyRegion, checkMigrationKey, describeKey } from '#shared/migration-key.ts';
 import { listVaultTags } from '#shared/vaults.ts';
@@ -25,9 +26,6 @@ import { CREATED_BY_TAG, SKIP_TAG } from '../create-target-vault/tags.ts';
 
 /** Vaults (and plans) Control Tower owns: its SCP denies changes to them except by its own role (AWS-FACTS). */
 export const CONTROL_TOWER_PREFIX = 'aws_controltower_';
-
-/** Largest page ListBackupVaults and ListTags serve. */
-const PAGE_SIZE = 1000;
 
 /** ListTags calls in flight at once: quick, without inviting throttling. */
 const TAG_READ_CONCURRENCY = 8;

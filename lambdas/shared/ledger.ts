@@ -6,7 +6,6 @@
  */
 import {
   type CopyJob,
-  DescribeRecoveryPointCommand,
   ListCopyJobsCommand,
   type ListCopyJobsCommandInput,
   ListRecoveryPointsByBackupVaultCommand,
@@ -14,9 +13,10 @@ import {
 } from '@aws-sdk/client-backup';
 import { backupClient } from './clients.ts';
 import { copyJobOutcome, isCompleteCopy } from './copy-outcome.ts';
-import { isAwsError } from './errors.ts';
+import { describeRecoveryPoint } from './describe.ts';
 
 /** Largest page AWS Backup serves: fewer calls per recovery point. */
+/** The most any AWS Backup list call returns in one page (MaxResults): every listing asks for it. */
 export const PAGE_SIZE = 1000;
 
 export type ListedRecoveryPoint = RecoveryPointByBackupVault;
@@ -198,17 +198,12 @@ export async function findCopyByJobs(
   const activeJob = jobs.find((job) => copyJobOutcome(job.State) === 'IN_FLIGHT');
   for (const job of jobs) {
     if (copyJobOutcome(job.State) !== 'COMPLETED' || !job.DestinationRecoveryPointArn) continue;
-    try {
-      const copy = await backupClient().send(
-        new DescribeRecoveryPointCommand({
-          BackupVaultName: targetVaultName,
-          RecoveryPointArn: job.DestinationRecoveryPointArn,
-        }),
-      );
-      if (isCompleteCopy(copy)) return { copy, activeJob };
-    } catch (error) {
-      if (!isAwsError(error, 'ResourceNotFoundException')) throw error;
-    }
+    const copy = await describeRecoveryPoint(
+      backupClient(),
+      targetVaultName,
+      job.DestinationRecoveryPointArn,
+    );
+    if (copy && isCompleteCopy(copy)) return { copy, activeJob };
   }
   return { activeJob };
 }
@@ -228,14 +223,7 @@ export async function parentsInVault(
       present.add(parent);
       continue;
     }
-    try {
-      await backupClient().send(
-        new DescribeRecoveryPointCommand({ BackupVaultName: vaultName, RecoveryPointArn: parent }),
-      );
-      present.add(parent);
-    } catch (error) {
-      if (!isAwsError(error, 'ResourceNotFoundException')) throw error;
-    }
+    if (await describeRecoveryPoint(backupClient(), vaultName, parent)) present.add(parent);
   }
   return present;
 }

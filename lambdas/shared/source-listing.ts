@@ -5,11 +5,9 @@
 import { type BackupClient, paginateListRecoveryPointsByBackupVault } from '@aws-sdk/client-backup';
 import { type Classification, classifyRecoveryPoint, type SourceRecoveryPoint } from '#shared/classify.ts';
 import { isVaultNotFound, SourceVaultNotFound } from '#shared/errors.ts';
+import { PAGE_SIZE } from '#shared/ledger.ts';
 import { pick } from '#shared/pick.ts';
 import type { VaultLockBounds } from '#shared/retention.ts';
-
-/** Page size of the listing: the most AWS Backup returns in one page. */
-export const LISTING_PAGE_SIZE = 1000;
 
 /** The fields of a recovery point that classification and the CSV read; nothing else is kept. */
 export const LISTED_FIELDS = [
@@ -69,8 +67,8 @@ export async function* classifySourceRecoveryPoints(
     isParentInVault: (arn: string) => parents.has(arn),
   };
   const pages = paginateListRecoveryPointsByBackupVault(
-    { client, pageSize: LISTING_PAGE_SIZE },
-    { BackupVaultName: options.sourceVaultName, MaxResults: LISTING_PAGE_SIZE },
+    { client, pageSize: PAGE_SIZE },
+    { BackupVaultName: options.sourceVaultName, MaxResults: PAGE_SIZE },
   );
   try {
     for await (const page of pages) {

@@ -3,14 +3,9 @@
  * COMPLETED copy job's destination recovery point missing from the listing is read back with
  * DescribeRecoveryPoint, and the report states what AWS says of it rather than "not copied".
  */
-import {
-  type BackupClient,
-  type CopyJob,
-  DescribeRecoveryPointCommand,
-  type RecoveryPointByBackupVault,
-} from '@aws-sdk/client-backup';
+import type { BackupClient, CopyJob, RecoveryPointByBackupVault } from '@aws-sdk/client-backup';
 import { copyJobOutcome } from '#shared/copy-outcome.ts';
-import { isAwsError } from '#shared/errors.ts';
+import { describeRecoveryPoint } from '#shared/describe.ts';
 
 export async function readBackUnlistedCopies(
   client: BackupClient,
@@ -24,16 +19,9 @@ export async function readBackUnlistedCopies(
     const arn = job.DestinationRecoveryPointArn;
     if (copyJobOutcome(job.State) !== 'COMPLETED' || !arn || known.has(arn)) continue;
     known.add(arn);
-    try {
-      found.push(
-        await client.send(
-          new DescribeRecoveryPointCommand({ BackupVaultName: targetVaultName, RecoveryPointArn: arn }),
-        ),
-      );
-    } catch (error) {
-      // Gone: the report says so (copyStatus GONE).
-      if (!isAwsError(error, 'ResourceNotFoundException')) throw error;
-    }
+    // Gone: the report says so (copyStatus GONE).
+    const copy = await describeRecoveryPoint(client, targetVaultName, arn);
+    if (copy) found.push(copy);
   }
   return found;
 }
