@@ -30,8 +30,8 @@ import { lambdaHandler } from '#shared/handler.ts';
 import { VAULT_NAME_PATTERN } from '#shared/input.ts';
 import { PAGE_SIZE } from '#shared/ledger.ts';
 import { logger } from '#shared/logger.ts';
+import { CREATED_BY_TAG, CREATED_BY_VALUE, MAX_VAULT_TAGS, SOURCE_VAULT_TAG } from '#shared/tags.ts';
 import { describeVault, listVaultTags } from '#shared/vaults.ts';
-import { CREATED_BY_TAG, CREATED_BY_VALUE, MAX_VAULT_TAGS, SOURCE_VAULT_TAG } from './tags.ts';
 
 /** Pauses before re-reading a vault just created: AWS Backup is eventually consistent. */
 const READ_BACK_DELAYS_MS: readonly number[] = [250, 500, 1000, 2000, 4000];

@@ -24,11 +24,7 @@ import {
   planVaultLock,
   rewritePolicyVaultArn,
 } from '../../lambdas/create-target-vault/handler.ts';
-import {
-  CREATED_BY_TAG,
-  CREATED_BY_VALUE,
-  SOURCE_VAULT_TAG,
-} from '../../lambdas/create-target-vault/tags.ts';
+import { CREATED_BY_TAG, CREATED_BY_VALUE, SOURCE_VAULT_TAG } from '../../lambdas/shared/tags.ts';
 import { emulatorForHandlers, migrationFor, stopEmulator } from './helpers.ts';
 
 const PREFIX = 'arn:aws:backup:us-east-1:123456789012:backup-vault:';

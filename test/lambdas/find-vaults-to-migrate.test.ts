@@ -6,7 +6,6 @@ import type { Emulator } from '#emulator/index.ts';
 import { resetClients } from '#shared/clients.ts';
 import { InvalidInput } from '#shared/errors.ts';
 import { parseMigrateAllVaultsInput, parseMigrateVaultInput, VAULT_NAME_PATTERN } from '#shared/input.ts';
-import { CREATED_BY_TAG, CREATED_BY_VALUE, SKIP_TAG } from '../../lambdas/create-target-vault/tags.ts';
 import {
   assignTargets,
   batchSettings,
@@ -17,6 +16,7 @@ import {
   screenVault,
   targetVaultNameFor,
 } from '../../lambdas/find-vaults-to-migrate/handler.ts';
+import { CREATED_BY_TAG, CREATED_BY_VALUE, SKIP_TAG } from '../../lambdas/shared/tags.ts';
 import { emulatorForHandlers, stopEmulator, withEnv } from './helpers.ts';
 
 const KEY_ARN = 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
