@@ -20,7 +20,6 @@ import { backupClient } from '#shared/clients.ts';
 import type { Migration, MigrationEvent, TargetVaultResult } from '#shared/contracts.ts';
 import { sameKmsKey } from '#shared/encryption.ts';
 import {
-  InvalidInput,
   isAwsError,
   SourceVaultNotFound,
   TargetVaultConflict,
@@ -30,6 +29,7 @@ import { lambdaHandler } from '#shared/handler.ts';
 import { VAULT_NAME_PATTERN } from '#shared/input.ts';
 import { PAGE_SIZE } from '#shared/ledger.ts';
 import { logger } from '#shared/logger.ts';
+import { parseEvent } from '#shared/schemas.ts';
 import { CREATED_BY_TAG, CREATED_BY_VALUE, MAX_VAULT_TAGS, SOURCE_VAULT_TAG } from '#shared/tags.ts';
 import { describeVault, listVaultTags } from '#shared/vaults.ts';
 
@@ -197,13 +197,7 @@ export function planVaultLock(source: VaultDescription, target: VaultDescription
 // ------------------------------------------------------------------------------------------ AWS calls
 
 function parseMigrationEvent(event: MigrationEvent): Migration {
-  const parsed = EventSchema.safeParse(event);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map(
-      (issue) => `${issue.path.join('.') || '(event)'}: ${issue.message}`,
-    );
-    throw new InvalidInput(`Invalid create-target-vault event: ${problems.join('; ')}`);
-  }
+  parseEvent(EventSchema, event, 'create-target-vault');
   return event.migration;
 }
 

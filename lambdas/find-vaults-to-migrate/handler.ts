@@ -21,8 +21,8 @@ import {
 import { PAGE_SIZE } from '#shared/ledger.ts';
 import { logger } from '#shared/logger.ts';
 import { checkKeyAllowed, checkKeyRegion, checkMigrationKey, describeKey } from '#shared/migration-key.ts';
-import { listVaultTags } from '#shared/vaults.ts';
 import { CREATED_BY_TAG, SKIP_TAG } from '#shared/tags.ts';
+import { listVaultTags } from '#shared/vaults.ts';
 
 /** Vaults (and plans) Control Tower owns: its SCP denies changes to them except by its own role (AWS-FACTS). */
 export const CONTROL_TOWER_PREFIX = 'aws_controltower_';

@@ -16,10 +16,11 @@ import { z } from 'zod';
 import { backupClient } from '#shared/clients.ts';
 import { currentTime } from '#shared/clock.ts';
 import type { MigrationEvent } from '#shared/contracts.ts';
-import { InvalidInput, isAwsError } from '#shared/errors.ts';
+import { isAwsError } from '#shared/errors.ts';
 import { lambdaHandler } from '#shared/handler.ts';
 import { KMS_KEY_PATTERNS, VAULT_NAME_PATTERN } from '#shared/input.ts';
 import { logger } from '#shared/logger.ts';
+import { parseEvent } from '#shared/schemas.ts';
 import { classifySourceRecoveryPoints } from '#shared/source-listing.ts';
 import {
   findSourceReferences,
@@ -63,14 +64,7 @@ export type PlanMigrationEvent = z.output<typeof PlanMigrationEventSchema>;
 
 /** Validates the event; throws `InvalidInput` naming every problem. */
 export function parsePlanMigrationEvent(raw: unknown): PlanMigrationEvent {
-  const result = PlanMigrationEventSchema.safeParse(raw);
-  if (!result.success) {
-    const problems = result.error.issues.map(
-      (issue) => `${issue.path.length === 0 ? '(event)' : issue.path.join('.')}: ${issue.message}`,
-    );
-    throw new InvalidInput(`Invalid plan-migration event: ${problems.join('; ')}`);
-  }
-  return result.data;
+  return parseEvent(PlanMigrationEventSchema, raw, 'plan-migration');
 }
 
 /** Whether a Get* on an existing vault answered "there is none of that". */

@@ -29,6 +29,8 @@ export {
   kmsReferenceRegion,
 } from '#shared/migration-key.ts';
 
+import { parseEvent } from '#shared/schemas.ts';
+
 /** What the state machine passes: the raw execution input and the root execution's name. */
 export interface PrepareMigrationEvent {
   input: unknown;
@@ -234,15 +236,9 @@ export async function prepareMigration(event: PrepareMigrationEvent): Promise<Mi
 }
 
 async function prepare(event: PrepareMigrationEvent): Promise<Migration> {
-  const envelope = EventSchema.safeParse(event);
-  if (!envelope.success) {
-    const problems = envelope.error.issues.map(
-      (issue) => `${issue.path.join('.') || '(event)'}: ${issue.message}`,
-    );
-    throw new InvalidInput(`Invalid prepare-migration event: ${problems.join('; ')}`);
-  }
-  const { executionId, executionStartTime } = envelope.data;
-  const input = parsePrepareInput(envelope.data.input);
+  const envelope = parseEvent(EventSchema, event, 'prepare-migration');
+  const { executionId, executionStartTime } = envelope;
+  const input = parsePrepareInput(envelope.input);
   const config = readConfig();
 
   if (input.deleteSourceVault && !config.allowSourceDeletion) {

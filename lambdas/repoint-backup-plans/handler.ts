@@ -18,10 +18,11 @@ import {
 import { z } from 'zod';
 import { backupClient } from '#shared/clients.ts';
 import type { MigrationEvent, PlanRepointResult } from '#shared/contracts.ts';
-import { describeError, InvalidInput, isAwsError } from '#shared/errors.ts';
+import { describeError, isAwsError } from '#shared/errors.ts';
 import { lambdaHandler } from '#shared/handler.ts';
 import { VAULT_NAME_PATTERN } from '#shared/input.ts';
 import { logger } from '#shared/logger.ts';
+import { parseEvent } from '#shared/schemas.ts';
 import { type DroppedCopyAction, isChanged, repointPlanDocument, type VaultPair } from './repoint.ts';
 
 /** Dropped copy actions carried in the result; the log has them all. */
@@ -68,14 +69,11 @@ const RepointEventSchema = z.object({
 
 /** Validates the event; throws `InvalidInput` naming every problem. */
 export function parseRepointEvent(raw: unknown): VaultPair {
-  const result = RepointEventSchema.safeParse(raw);
-  if (!result.success) {
-    const problems = result.error.issues.map(
-      (issue) => `${issue.path.length === 0 ? '(event)' : issue.path.join('.')}: ${issue.message}`,
-    );
-    throw new InvalidInput(`Invalid repoint-backup-plans event: ${problems.join('; ')}`);
-  }
-  const { sourceVaultName, sourceVaultArn, targetVaultName, targetVaultArn } = result.data.migration;
+  const { sourceVaultName, sourceVaultArn, targetVaultName, targetVaultArn } = parseEvent(
+    RepointEventSchema,
+    raw,
+    'repoint-backup-plans',
+  ).migration;
   return { sourceVaultName, sourceVaultArn, targetVaultName, targetVaultArn };
 }
 
