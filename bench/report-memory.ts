@@ -89,7 +89,7 @@ export async function measureReportLambda(
           ...environment,
           AWS_ACCESS_KEY_ID: accessKeyIdFor('WriteReportFunctionArn'),
           REPORT_DIR: reportDir,
-          VAULT_MIGRATOR_CLOCK_OFFSET_MS: String(emulatorNowMs - Date.now()),
+          VAULT_MIGRATOR_CLOCK_OFFSET_MS: String(Math.round(emulatorNowMs - Date.now())),
           POWERTOOLS_LOG_LEVEL: 'ERROR',
         },
         stdio: ['ignore', 'pipe', 'pipe'],

@@ -4,6 +4,7 @@ import { KMSClient } from '@aws-sdk/client-kms';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { ConfiguredRetryStrategy } from '@smithy/util-retry';
+import { readRetrySettings } from './config.ts';
 
 /**
  * SDK clients, built once per Lambda container (on first use, so that the local runner and tests
@@ -13,11 +14,10 @@ import { ConfiguredRetryStrategy } from '@smithy/util-retry';
  * VAULT_MIGRATOR_RETRY_BASE_MS shortens the backoff for local runs, where time is simulated.
  */
 function retryStrategy(): ConfiguredRetryStrategy {
-  const maxAttempts = Number(process.env.AWS_MAX_ATTEMPTS ?? 8);
-  const baseMs = Number(process.env.VAULT_MIGRATOR_RETRY_BASE_MS ?? 100);
+  const { sdkMaxAttempts, retryBaseMs } = readRetrySettings();
   return new ConfiguredRetryStrategy(
-    maxAttempts,
-    (attempt) => Math.random() * Math.min(20_000, baseMs * 2 ** attempt),
+    sdkMaxAttempts,
+    (attempt) => Math.random() * Math.min(20_000, retryBaseMs * 2 ** attempt),
   );
 }
 

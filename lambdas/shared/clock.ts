@@ -1,3 +1,5 @@
+import { readClockOffsetMs } from './config.ts';
+
 /**
  * The Lambdas' notion of "now". On AWS it is the system clock. The local runner plays AWS time
  * faster than real time against the emulator, and tells the handlers how far ahead simulated time
@@ -5,6 +7,5 @@
  * the emulator's.
  */
 export function currentTime(): Date {
-  const offset = Number(process.env.VAULT_MIGRATOR_CLOCK_OFFSET_MS ?? 0);
-  return new Date(Date.now() + (Number.isFinite(offset) ? offset : 0));
+  return new Date(Date.now() + readClockOffsetMs());
 }

@@ -31,6 +31,26 @@ export interface MigratorConfig {
    * room under Step Functions' 25,000 for the states around the loops and Lambda retries.
    */
   loopEventsPerExecution: number;
+  /** Attempts per AWS call, retries included (AWS_MAX_ATTEMPTS, the SDK's own variable). */
+  sdkMaxAttempts: number;
+  /** Base of the retries' exponential backoff (VAULT_MIGRATOR_RETRY_BASE_MS; short in simulated time). */
+  retryBaseMs: number;
+}
+
+/** How the SDK clients retry: read apart from the rest, so a client never fails on an unrelated variable. */
+export function readRetrySettings(): Pick<MigratorConfig, 'sdkMaxAttempts' | 'retryBaseMs'> {
+  return {
+    sdkMaxAttempts: integer('AWS_MAX_ATTEMPTS', 8, 1, 20),
+    retryBaseMs: integer('VAULT_MIGRATOR_RETRY_BASE_MS', 100, 0, 60_000),
+  };
+}
+
+/**
+ * How far the local runner's simulated time is ahead of the system clock
+ * (VAULT_MIGRATOR_CLOCK_OFFSET_MS, local runs only; 0 on AWS).
+ */
+export function readClockOffsetMs(): number {
+  return integer('VAULT_MIGRATOR_CLOCK_OFFSET_MS', 0, -(2 ** 50), 2 ** 50);
 }
 
 /** Default of {@link MigratorConfig.loopEventsPerExecution}. */
@@ -81,6 +101,7 @@ export function readConfig(): MigratorConfig {
       20,
       20_000,
     ),
+    ...readRetrySettings(),
   };
 }
 
