@@ -20,6 +20,7 @@ import type { Migration } from '#shared/contracts.ts';
 import { describeRecoveryPoint } from '#shared/describe.ts';
 import { describeError, isAwsError, isVaultNotFound } from '#shared/errors.ts';
 import { copyKey, findCopiesInTarget, listCopyJobs, listSourceWindow } from '#shared/ledger.ts';
+import { mapLimit } from '#shared/map-limit.ts';
 import { DAY_MS, expiresAt, retirementLifecycleFor } from '#shared/retention.ts';
 import {
   type CopyReadBack,
@@ -37,7 +38,6 @@ import {
   recordKept,
   shouldListAllCopyJobs,
 } from './decide.ts';
-import { mapLimit } from './map-limit.ts';
 
 /** What a round needs from the event. */
 export interface RoundInput {

@@ -20,6 +20,7 @@ import {
 } from '#shared/input.ts';
 import { PAGE_SIZE } from '#shared/ledger.ts';
 import { logger } from '#shared/logger.ts';
+import { mapLimit } from '#shared/map-limit.ts';
 import { checkKeyAllowed, checkKeyRegion, checkMigrationKey, describeKey } from '#shared/migration-key.ts';
 import { CREATED_BY_TAG, SKIP_TAG } from '#shared/tags.ts';
 import { listVaultTags } from '#shared/vaults.ts';
@@ -242,24 +243,6 @@ async function describeKeyManagement(keyArn: string): Promise<KeyManagement> {
   }
 }
 
-/** Runs `task` over `items` with at most `limit` in flight, keeping the order of the results. */
-async function mapLimited<T, R>(
-  items: readonly T[],
-  limit: number,
-  task: (item: T) => Promise<R>,
-): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await task(items[index] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
-}
-
 // ------------------------------------------------------------------------------------------ core
 
 /**
@@ -326,7 +309,7 @@ export async function findVaultsToMigrate(
   };
 
   const screened = listed.filter((vault) => !skip(vault, screenVault(vault, input)));
-  const tags = await mapLimited(screened, TAG_READ_CONCURRENCY, (vault) =>
+  const tags = await mapLimit(screened, TAG_READ_CONCURRENCY, (vault) =>
     vault.BackupVaultArn === undefined ? Promise.resolve({}) : listVaultTags(vault.BackupVaultArn, pageSize),
   );
   const untagged = screened.filter((vault, index) => !skip(vault, screenTags(tags[index] ?? {})));

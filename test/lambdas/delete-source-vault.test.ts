@@ -39,7 +39,7 @@ import {
   recordKept,
   shouldListAllCopyJobs,
 } from '../../lambdas/delete-source-vault/handler.ts';
-import { mapLimit } from '../../lambdas/delete-source-vault/map-limit.ts';
+import { mapLimit } from '../../lambdas/shared/map-limit.ts';
 import { COPY_ROLE_ARN, emulatorForHandlers, migrationFor, stopEmulator, withEnv } from './helpers.ts';
 
 const NOW = new Date('2026-06-01T00:00:00Z');
