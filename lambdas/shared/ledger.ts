@@ -6,16 +6,15 @@
  */
 import {
   type CopyJob,
-  ListCopyJobsCommand,
   type ListCopyJobsCommandInput,
   ListRecoveryPointsByBackupVaultCommand,
+  paginateListCopyJobs,
   type RecoveryPointByBackupVault,
 } from '@aws-sdk/client-backup';
 import { backupClient } from './clients.ts';
 import { copyJobOutcome, isCompleteCopy } from './copy-outcome.ts';
 import { describeRecoveryPoint } from './describe.ts';
 
-/** Largest page AWS Backup serves: fewer calls per recovery point. */
 /** The most any AWS Backup list call returns in one page (MaxResults): every listing asks for it. */
 export const PAGE_SIZE = 1000;
 
@@ -171,14 +170,11 @@ export async function listCopyJobs(
   filter: Omit<ListCopyJobsCommandInput, 'NextToken' | 'MaxResults'>,
 ): Promise<CopyJob[]> {
   const jobs: CopyJob[] = [];
-  let token: string | undefined;
-  do {
-    const page = await backupClient().send(
-      new ListCopyJobsCommand({ ...filter, MaxResults: PAGE_SIZE, NextToken: token }),
-    );
-    jobs.push(...(page.CopyJobs ?? []));
-    token = page.NextToken;
-  } while (token);
+  const pages = paginateListCopyJobs(
+    { client: backupClient(), pageSize: PAGE_SIZE },
+    { ...filter, MaxResults: PAGE_SIZE },
+  );
+  for await (const page of pages) jobs.push(...(page.CopyJobs ?? []));
   return jobs;
 }
 
