@@ -846,23 +846,33 @@ describe('deleteSourceVault with a mocked AWS Backup', () => {
   it('reads every page of COMPLETED copy jobs into the target before deciding', async () => {
     const source = sourceRecoveryPoint({ RecoveryPointArn: ebs('late') });
     backup.on(ListRecoveryPointsByBackupVaultCommand).resolves({ RecoveryPoints: [source] });
-    backup
-      .on(ListCopyJobsCommand)
-      .resolvesOnce({
+    // The SDK's paginators reuse one input object from page to page: each request is noted as sent.
+    const listCalls: unknown[] = [];
+    const pages = [
+      {
         CopyJobs: [
           {
-            State: 'COMPLETED',
+            State: 'COMPLETED' as const,
             SourceRecoveryPointArn: ebs('other'),
             DestinationRecoveryPointArn: ebs('o1'),
           },
         ],
         NextToken: 'page-2',
-      })
-      .resolvesOnce({
+      },
+      {
         CopyJobs: [
-          { State: 'COMPLETED', SourceRecoveryPointArn: ebs('late'), DestinationRecoveryPointArn: ebs('c1') },
+          {
+            State: 'COMPLETED' as const,
+            SourceRecoveryPointArn: ebs('late'),
+            DestinationRecoveryPointArn: ebs('c1'),
+          },
         ],
-      });
+      },
+    ];
+    backup.on(ListCopyJobsCommand).callsFake((input: object) => {
+      listCalls.push(JSON.parse(JSON.stringify(input)));
+      return pages.shift() ?? { CopyJobs: [] };
+    });
     backup
       .on(DescribeRecoveryPointCommand, { BackupVaultName: 'legacy-encrypted' })
       .resolves(copyOf(source, ebs('c1')));
@@ -870,7 +880,6 @@ describe('deleteSourceVault with a mocked AWS Backup', () => {
 
     const state = await deleteSourceVault(event(), NOW);
 
-    const listCalls = backup.commandCalls(ListCopyJobsCommand).map((call) => call.args[0].input);
     expect(listCalls).toEqual([
       { ByDestinationVaultArn: TARGET_VAULT_ARN, ByState: 'COMPLETED', MaxResults: 1000 },
       {
