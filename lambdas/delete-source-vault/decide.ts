@@ -27,6 +27,11 @@ export const RETIREMENT_LIMITS = Object.freeze({
   pageSize: 200,
   /** Deletions requested but not yet read back that the state may carry (ARNs: ~100 bytes each), children included. */
   maxPending: 400,
+  /**
+   * Pages of 1,000 a window listing may take (the pending deletions' window, a page's copies in the
+   * target, its twins in the source) before each recovery point is read on its own instead.
+   */
+  windowPages: 3,
   /** Pages one invocation may handle (pages with few deletions go quickly). */
   maxPagesPerInvocation: 10,
   /**
@@ -48,7 +53,6 @@ export const RETIREMENT_LIMITS = Object.freeze({
   /** AWS calls in flight at once. */
   concurrency: 10,
   /** MaxResults of ListCopyJobs. */
-  copyJobPageSize: 1000,
 });
 
 /** Seconds to wait before the next invocation. */
@@ -131,6 +135,11 @@ export interface RetirementProgress extends RetirementState {
   pendingWithParent: string[];
   /** When the oldest deletion still unconfirmed was seen DELETING (ISO), or null. */
   pendingSince: string | null;
+  /**
+   * Creation dates (ms) of the oldest and newest pending recovery point, or null: deletions are
+   * read back with one listing of that window rather than one DescribeRecoveryPoint each.
+   */
+  pendingWindow: [number, number] | null;
   /** Consecutive rounds that ended waiting for deletions (the wait doubles with each). */
   deletionWaits: number;
   /** Recovery points of this pass to try again on the next one (InvalidResourceStateException, composite parents). */
@@ -156,6 +165,7 @@ export function initialProgress(): RetirementProgress {
     pending: [],
     pendingWithParent: [],
     pendingSince: null,
+    pendingWindow: null,
     deletionWaits: 0,
     retryLater: 0,
     parentsRefused: [],
@@ -326,16 +336,6 @@ export function indexCompletedCopies(
     into.set(job.SourceRecoveryPointArn, copies);
   }
   return into;
-}
-
-/**
- * Whether to read every COMPLETED copy job into the target (about `expectedCopies / pageSize`
- * pages) or to ask ListCopyJobs once per candidate (filtered by source recovery point): whichever
- * costs fewer calls, so a batch stays bounded even for a vault of a million recovery points.
- */
-export function shouldListAllCopyJobs(candidates: number, expectedCopies: number, pageSize: number): boolean {
-  const pages = Math.max(1, Math.ceil(expectedCopies / pageSize));
-  return candidates >= pages;
 }
 
 /** Names the reason an InvalidRequestException from DeleteRecoveryPoint gives. */

@@ -64,6 +64,7 @@ const RetirementEventSchema = z.looseObject({
       pending: z.array(z.string()).max(RETIREMENT_LIMITS.maxPending).default([]),
       pendingWithParent: z.array(z.string()).max(RETIREMENT_LIMITS.maxPending).default([]),
       pendingSince: z.string().nullable().default(null),
+      pendingWindow: z.tuple([z.number(), z.number()]).nullable().default(null),
       deletionWaits: count.default(0),
       retryLater: count.default(0),
       parentsRefused: z.array(z.string()).max(RETIREMENT_LIMITS.maxParentsRefused).default([]),
@@ -87,6 +88,7 @@ function resume(previous: ParsedRetirement): RetirementProgress {
     keptSample: [...rest.keptSample],
     pending: [...rest.pending],
     pendingWithParent: [...rest.pendingWithParent],
+    pendingWindow: rest.pendingWindow === null ? null : [rest.pendingWindow[0], rest.pendingWindow[1]],
     parentsRefused: [...rest.parentsRefused],
     ...(vaultKeptBecause ? { vaultKeptBecause } : {}),
   };
@@ -148,11 +150,7 @@ async function retirementRound(
   if (keepEverything !== null) {
     return { ...state, done: true, waitSeconds: 0, vaultKeptBecause: `Source vault kept: ${keepEverything}` };
   }
-  const round = new RetirementRound(
-    { migration: event.migration, expectedCopies: event.verification.verified },
-    state,
-    now,
-  );
+  const round = new RetirementRound({ migration: event.migration }, state, now);
   await round.run();
   return state;
 }

@@ -19,7 +19,14 @@ import { backupClient } from '#shared/clients.ts';
 import type { Migration } from '#shared/contracts.ts';
 import { describeRecoveryPoint } from '#shared/describe.ts';
 import { describeError, isAwsError, isVaultNotFound } from '#shared/errors.ts';
-import { copyKey, findCopiesInTarget, listCopyJobs, listSourceWindow } from '#shared/ledger.ts';
+import {
+  copyKey,
+  findCopiesInTarget,
+  listCopyJobs,
+  listSourceWindow,
+  listWindowUpTo,
+  PAGE_SIZE,
+} from '#shared/ledger.ts';
 import { mapLimit } from '#shared/map-limit.ts';
 import { DAY_MS, expiresAt, retirementLifecycleFor } from '#shared/retention.ts';
 import {
@@ -36,7 +43,6 @@ import {
   RETIREMENT_WAITS,
   type RetirementProgress,
   recordKept,
-  shouldListAllCopyJobs,
 } from './decide.ts';
 
 /** What a round needs from the event. */
@@ -50,8 +56,6 @@ export interface RoundInput {
     | 'retireAfterDays'
     | 'targetVaultLock'
   >;
-  /** Copies verification found: sizes the choice between one ListCopyJobs listing and one per recovery point. */
-  expectedCopies: number;
 }
 
 /** The AWS side of one invocation; it mutates `state`, which is returned whole (or not at all). */
@@ -60,8 +64,6 @@ export class RetirementRound {
   private readonly context: ClassificationContext;
   private readonly sourceVault: string;
   private readonly targetVault: string;
-  /** Every COMPLETED copy job into the target, when it was cheaper to read them all. */
-  private copyIndex: Map<string, string[]> | undefined;
   private readonly parentPresent = new Map<string, boolean>();
   private wait: number | undefined;
 
@@ -177,6 +179,7 @@ export class RetirementRound {
     state.done = true;
     state.pending = [];
     state.pendingWithParent = [];
+    state.pendingWindow = null;
     state.awaitingConfirmation = 0;
     state.waitSeconds = 0;
     if ('vaultDeleted' in outcome) {
@@ -234,14 +237,52 @@ export class RetirementRound {
     return recoveryPoint === undefined ? undefined : (recoveryPoint.Status ?? '(none)');
   }
 
-  /** Reads back every deletion seen DELETING earlier: gone, still going, or it did not take. */
+  /**
+   * Statuses of the pending deletions from one listing of their creation window (absent: gone), or
+   * undefined when the window holds too many other recovery points to list it cheaply.
+   */
+  private async pendingStatuses(): Promise<Map<string, string> | undefined> {
+    const window = this.state.pendingWindow;
+    if (window === null) return undefined;
+    const listed = await listWindowUpTo(
+      this.sourceVault,
+      window[0],
+      window[1] + 1,
+      PAGE_SIZE,
+      undefined,
+      RETIREMENT_LIMITS.windowPages,
+    );
+    if (listed === undefined) return undefined;
+    return new Map(listed.map((rp) => [rp.RecoveryPointArn ?? '', rp.Status ?? '(none)']));
+  }
+
+  /** Notes a deletion to read back, widening the window its read-back lists. */
+  private notePending(recoveryPoint: RecoveryPointByBackupVault, withParent = false): void {
+    const state = this.state;
+    const arn = recoveryPoint.RecoveryPointArn as string;
+    (withParent ? state.pendingWithParent : state.pending).push(arn);
+    const created = recoveryPoint.CreationDate?.getTime();
+    if (created === undefined) return;
+    const [from, to] = state.pendingWindow ?? [created, created];
+    state.pendingWindow = [Math.min(from, created), Math.max(to, created)];
+  }
+
+  /**
+   * Reads back every deletion seen DELETING earlier: gone, still going, or it did not take. One
+   * listing of the pending points' creation window answers for all of them; when that window is
+   * too crowded, DescribeRecoveryPoint answers for each.
+   */
   private async confirmPending(): Promise<void> {
     const state = this.state;
+    const statuses = this.unconfirmed > 0 ? await this.pendingStatuses() : undefined;
+    // A listing is not the last word on a point it shows in any state but DELETING (it may lag a
+    // deletion): DescribeRecoveryPoint is, before a deletion is judged not to have taken.
     const check = (arns: readonly string[]) =>
-      mapLimit(arns, RETIREMENT_LIMITS.concurrency, async (arn) => ({
-        arn,
-        status: await this.sourceStatus(arn),
-      }));
+      mapLimit(arns, RETIREMENT_LIMITS.concurrency, async (arn) => {
+        const listed = statuses === undefined ? '(unread)' : statuses.get(arn);
+        const settled = listed === undefined || listed === 'DELETING';
+        return { arn, status: settled ? listed : await this.sourceStatus(arn) };
+      });
 
     const stillDeleting: string[] = [];
     for (const { arn, status } of await check(state.pending)) {
@@ -279,6 +320,7 @@ export class RetirementRound {
       state.pending = [];
       state.pendingWithParent = [];
     }
+    if (this.unconfirmed === 0) state.pendingWindow = null;
   }
 
   /** Handles one page of the source listing whole: every deletion of the page is requested. */
@@ -315,7 +357,9 @@ export class RetirementRound {
     for (const { recoveryPoint, verdict } of verdicts) {
       const arn = recoveryPoint.RecoveryPointArn as string;
       if (verdict.kind === 'IN_PROGRESS') {
-        if (!state.pending.includes(arn) && !state.pendingWithParent.includes(arn)) state.pending.push(arn);
+        if (!state.pending.includes(arn) && !state.pendingWithParent.includes(arn)) {
+          this.notePending(recoveryPoint);
+        }
       } else if (verdict.kind === 'KEEP') {
         recordKept(state, arn, verdict.reason, verdict.detail);
       } else if (verdict.kind === 'NEEDS_COPY') {
@@ -355,7 +399,7 @@ export class RetirementRound {
       for (const { recoveryPoint, verdict } of verdicts) {
         const parent = recoveryPoint.ParentRecoveryPointArn;
         if (verdict.kind === 'WITH_PARENT' && parent && deletedParents.has(parent)) {
-          state.pendingWithParent.push(recoveryPoint.RecoveryPointArn as string);
+          this.notePending(recoveryPoint, true);
         }
       }
     }
@@ -374,30 +418,47 @@ export class RetirementRound {
     return present;
   }
 
-  /** The copies of each candidate, as they are in the target vault now. */
+  /**
+   * The copies of each candidate, as they are in the target vault now. A copy keeps its source's
+   * resource and creation date, so one listing of the page's creation window in the target finds
+   * the page's copies, and one in the source finds its twins (other points of the same resource and
+   * instant, whose copy a match could be: invariant 1). What those cannot prove (twins, a crowded
+   * window, a copy the target does not list yet) is read through its copy jobs, one source at a time.
+   */
   private async readBackCopies(
     candidates: readonly RecoveryPointByBackupVault[],
   ): Promise<Map<string, CopyReadBack[]>> {
     const readBack = new Map<string, CopyReadBack[]>();
     if (candidates.length === 0) return readBack;
-    let index = this.copyIndex;
-    if (index === undefined) {
-      const expectedCopies = this.input.expectedCopies;
-      if (shouldListAllCopyJobs(candidates.length, expectedCopies, RETIREMENT_LIMITS.copyJobPageSize)) {
-        index = await this.completedCopyJobs({});
-        this.copyIndex = index;
-      } else {
-        index = new Map();
-        const perSource = await mapLimit(candidates, RETIREMENT_LIMITS.concurrency, (recoveryPoint) =>
-          this.completedCopyJobs({ BySourceRecoveryPointArn: recoveryPoint.RecoveryPointArn }),
-        );
-        for (const found of perSource) {
-          for (const [source, destinations] of found) index.set(source, destinations);
+    let unresolved: readonly RecoveryPointByBackupVault[] = candidates;
+    const found = await findCopiesInTarget(this.targetVault, candidates, RETIREMENT_LIMITS.windowPages);
+    const twins = found.complete ? await this.twinKeys(candidates) : undefined;
+    if (twins !== undefined) {
+      unresolved = candidates.filter((recoveryPoint) => {
+        const key = copyKey(recoveryPoint);
+        const copies = found.byKey.get(key);
+        if (
+          copies === undefined ||
+          twins.has(key) ||
+          !recoveryPoint.ResourceArn ||
+          !recoveryPoint.CreationDate
+        ) {
+          return true;
         }
-      }
+        readBack.set(recoveryPoint.RecoveryPointArn as string, copies);
+        return false;
+      });
     }
+    if (unresolved.length === 0) return readBack;
 
-    const lookups = candidates.flatMap((recoveryPoint) => {
+    const index = new Map<string, string[]>();
+    const perSource = await mapLimit(unresolved, RETIREMENT_LIMITS.concurrency, (recoveryPoint) =>
+      this.completedCopyJobs({ BySourceRecoveryPointArn: recoveryPoint.RecoveryPointArn }),
+    );
+    for (const jobs of perSource) {
+      for (const [source, destinations] of jobs) index.set(source, destinations);
+    }
+    const lookups = unresolved.flatMap((recoveryPoint) => {
       const source = recoveryPoint.RecoveryPointArn as string;
       return (index.get(source) ?? []).map((copyArn) => ({ source, copyArn }));
     });
@@ -410,10 +471,40 @@ export class RetirementRound {
       readBack.set(source, [...(readBack.get(source) ?? []), copy]);
     }
     await this.readBackFromTarget(
-      candidates.filter((recoveryPoint) => !readBack.has(recoveryPoint.RecoveryPointArn as string)),
+      unresolved.filter((recoveryPoint) => !readBack.has(recoveryPoint.RecoveryPointArn as string)),
       readBack,
     );
     return readBack;
+  }
+
+  /**
+   * The copy keys (resource and creation date) that more than one source point has, from one
+   * listing of the candidates' creation window in the source; undefined when that window is too
+   * crowded to list cheaply.
+   */
+  private async twinKeys(
+    candidates: readonly RecoveryPointByBackupVault[],
+  ): Promise<Set<string> | undefined> {
+    const times = candidates.flatMap((rp) => (rp.CreationDate ? [rp.CreationDate.getTime()] : []));
+    if (times.length === 0) return new Set();
+    const listed = await listWindowUpTo(
+      this.sourceVault,
+      Math.min(...times),
+      Math.max(...times) + 1,
+      PAGE_SIZE,
+      undefined,
+      RETIREMENT_LIMITS.windowPages,
+    );
+    if (listed === undefined) return undefined;
+    const arnsByKey = new Map<string, Set<string>>();
+    for (const recoveryPoint of [...listed, ...candidates]) {
+      if (!recoveryPoint.ResourceArn || !recoveryPoint.CreationDate) continue;
+      const key = copyKey(recoveryPoint);
+      const arns = arnsByKey.get(key) ?? new Set<string>();
+      arns.add(recoveryPoint.RecoveryPointArn ?? '');
+      arnsByKey.set(key, arns);
+    }
+    return new Set([...arnsByKey].flatMap(([key, arns]) => (arns.size > 1 ? [key] : [])));
   }
 
   /**
@@ -485,7 +576,7 @@ export class RetirementRound {
           new DeleteRecoveryPointCommand({ BackupVaultName: this.sourceVault, RecoveryPointArn: arn }),
         );
         // Deletion is asynchronous: it counts once read back gone.
-        state.pending.push(arn);
+        this.notePending(recoveryPoint);
         requested.add(arn);
       } catch (error) {
         if (isAwsError(error, 'ResourceNotFoundException')) {

@@ -103,10 +103,34 @@ export async function listSourceWindow(
   pageSize = PAGE_SIZE,
   resourceArn?: string,
 ): Promise<ListedRecoveryPoint[]> {
+  return (await listWindowUpTo(
+    vaultName,
+    from,
+    to,
+    pageSize,
+    resourceArn,
+    Number.POSITIVE_INFINITY,
+  )) as ListedRecoveryPoint[];
+}
+
+/**
+ * {@link listSourceWindow}, but undefined once it would take more than `maxPages` pages: a caller
+ * that lists a window to save calls stops where it no longer does.
+ */
+export async function listWindowUpTo(
+  vaultName: string,
+  from: number,
+  to: number,
+  pageSize: number,
+  resourceArn: string | undefined,
+  maxPages: number,
+): Promise<ListedRecoveryPoint[] | undefined> {
   const recoveryPoints: ListedRecoveryPoint[] = [];
   const seen = new Set<string>();
   let token: string | undefined;
+  let pages = 0;
   do {
+    if (pages++ >= maxPages) return undefined;
     const page = await windowPage(vaultName, from, to, pageSize, token, resourceArn);
     for (const recoveryPoint of page.RecoveryPoints ?? []) {
       const arn = recoveryPoint.RecoveryPointArn ?? '';

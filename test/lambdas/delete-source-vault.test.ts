@@ -37,7 +37,6 @@ import {
   type RetirementProgress,
   reasonToKeepEverything,
   recordKept,
-  shouldListAllCopyJobs,
 } from '../../lambdas/delete-source-vault/handler.ts';
 import { mapLimit } from '../../lambdas/shared/map-limit.ts';
 import { COPY_ROLE_ARN, emulatorForHandlers, migrationFor, stopEmulator, withEnv } from './helpers.ts';
@@ -239,7 +238,7 @@ describe('copyVerdict and copyOutlivesSource', () => {
   });
 });
 
-describe('indexCompletedCopies and shouldListAllCopyJobs', () => {
+describe('indexCompletedCopies', () => {
   it('maps each source to the destinations of its COMPLETED copy jobs into the target only', () => {
     const index = indexCompletedCopies(
       [
@@ -272,12 +271,6 @@ describe('indexCompletedCopies and shouldListAllCopyJobs', () => {
       TARGET_VAULT_ARN,
     );
     expect(Object.fromEntries(index)).toEqual({ a: ['a1', 'a2'] });
-  });
-
-  it('reads every copy job when that takes fewer calls than asking per recovery point', () => {
-    expect(shouldListAllCopyJobs(200, 5_000, 1000)).toBe(true);
-    expect(shouldListAllCopyJobs(3, 5_000, 1000)).toBe(false);
-    expect(shouldListAllCopyJobs(1, 0, 1000)).toBe(true);
   });
 });
 
@@ -462,9 +455,32 @@ describe('deleteSourceVault against the emulator', () => {
     expectNothingLost(before);
     const calls = emulator.stats().calls;
     expect(calls.DeleteRecoveryPoint).toBe(450);
-    // 3 pages of 200, and one look at the emptied vault.
-    expect(calls.ListRecoveryPointsByBackupVault).toBe(4);
+    // 3 pages of 200, each proven by a listing of its copies in the target and one of its twins in
+    // the source; one listing a round reads the deletions back; one look at the emptied vault.
+    expect(calls.DescribeRecoveryPoint ?? 0).toBe(0);
+    expect(calls.ListRecoveryPointsByBackupVault).toBeLessThanOrEqual(3 * 3 + rounds + 1);
     expect(rounds).toBeLessThan(15);
+  });
+
+  it('reads copies back a page at a time, not a copy-job listing of the whole target per round (calls grow with the vault, not with vault x rounds)', async () => {
+    seedVaults({ count: 3_000 });
+    expect(copyToTarget()).toBe(3_000);
+    const before = sourceArns();
+    emulator.resetStats();
+
+    const { state } = await retireUntilDone(eventFor(), 200);
+
+    expect(state).toMatchObject({ done: true, vaultDeleted: true, deleted: 3_000, kept: {} });
+    expectNothingLost(before);
+    const calls = emulator.stats().calls;
+    expect(calls.DeleteRecoveryPoint).toBe(3_000);
+    // Each page of 200 is proven with a few window listings (its copies in the target, its twins in
+    // the source), not by listing every copy job into the target again in every round.
+    expect(calls.ListCopyJobs ?? 0).toBeLessThan(3_000 / 200);
+    const reads = Object.entries(calls)
+      .filter(([operation]) => operation !== 'DeleteRecoveryPoint')
+      .reduce((sum, [, count]) => sum + count, 0);
+    expect(reads / 3_000).toBeLessThan(1.2);
   });
 
   it('does not slow down while each read-back confirms deletions (a large vault in steady rounds)', {
@@ -705,18 +721,19 @@ describe('deleteSourceVault against the emulator', () => {
     expectNothingLost(before);
   });
 
-  it('asks ListCopyJobs per recovery point when the target holds far more copies than the batch', async () => {
+  it('reads a copy the target does not list yet through its copy jobs, one source at a time', async () => {
     seedVaults({
       recoveryPoints: [{ resourceType: 'EBS' }, { resourceType: 'S3' }, { resourceType: 'RDS' }],
     });
+    emulator.backup.settings.listingLagMs = 30 * 24 * 3600 * 1000;
     copyToTarget();
     emulator.resetStats();
-    const event = eventFor({}, { verification: verification({ verified: 250_000 }) });
 
-    const { state } = await retireUntilDone(event);
+    const { state } = await retireUntilDone(eventFor());
 
     expect(state).toMatchObject({ vaultDeleted: true, deleted: 3 });
     expect(emulator.stats().calls.ListCopyJobs).toBe(3);
+    expect(emulator.stats().calls.DescribeRecoveryPoint).toBe(3);
   });
 
   it('returns a finished state as it is, without calling AWS', async () => {
@@ -822,6 +839,10 @@ describe('deleteSourceVault with a mocked AWS Backup', () => {
     backup
       .on(DescribeBackupVaultCommand)
       .resolves({ BackupVaultName: 'legacy', Locked: false, NumberOfRecoveryPoints: 2 });
+    // The target lists no copy (yet): each test's copies are read through their copy jobs.
+    backup
+      .on(ListRecoveryPointsByBackupVaultCommand, { BackupVaultName: 'legacy-encrypted' })
+      .resolves({ RecoveryPoints: [] });
   });
 
   afterEach(() => {
@@ -845,7 +866,9 @@ describe('deleteSourceVault with a mocked AWS Backup', () => {
 
   it('reads every page of COMPLETED copy jobs into the target before deciding', async () => {
     const source = sourceRecoveryPoint({ RecoveryPointArn: ebs('late') });
-    backup.on(ListRecoveryPointsByBackupVaultCommand).resolves({ RecoveryPoints: [source] });
+    backup
+      .on(ListRecoveryPointsByBackupVaultCommand, { BackupVaultName: 'legacy' })
+      .resolves({ RecoveryPoints: [source] });
     // The SDK's paginators reuse one input object from page to page: each request is noted as sent.
     const listCalls: unknown[] = [];
     const pages = [
@@ -881,9 +904,15 @@ describe('deleteSourceVault with a mocked AWS Backup', () => {
     const state = await deleteSourceVault(event(), NOW);
 
     expect(listCalls).toEqual([
-      { ByDestinationVaultArn: TARGET_VAULT_ARN, ByState: 'COMPLETED', MaxResults: 1000 },
       {
         ByDestinationVaultArn: TARGET_VAULT_ARN,
+        BySourceRecoveryPointArn: ebs('late'),
+        ByState: 'COMPLETED',
+        MaxResults: 1000,
+      },
+      {
+        ByDestinationVaultArn: TARGET_VAULT_ARN,
+        BySourceRecoveryPointArn: ebs('late'),
         ByState: 'COMPLETED',
         MaxResults: 1000,
         NextToken: 'page-2',
@@ -904,7 +933,9 @@ describe('deleteSourceVault with a mocked AWS Backup', () => {
   it('names legal hold and vault lock refusals of DeleteRecoveryPoint and keeps the vault', async () => {
     const held = sourceRecoveryPoint({ RecoveryPointArn: ebs('held') });
     const locked = sourceRecoveryPoint({ RecoveryPointArn: ebs('locked') });
-    backup.on(ListRecoveryPointsByBackupVaultCommand).resolves({ RecoveryPoints: [held, locked] });
+    backup
+      .on(ListRecoveryPointsByBackupVaultCommand, { BackupVaultName: 'legacy' })
+      .resolves({ RecoveryPoints: [held, locked] });
     backup.on(ListCopyJobsCommand).resolves({
       CopyJobs: [
         {
@@ -939,7 +970,9 @@ describe('deleteSourceVault with a mocked AWS Backup', () => {
 
   it('keeps a source whose copy expires before it would', async () => {
     const source = sourceRecoveryPoint();
-    backup.on(ListRecoveryPointsByBackupVaultCommand).resolves({ RecoveryPoints: [source] });
+    backup
+      .on(ListRecoveryPointsByBackupVaultCommand, { BackupVaultName: 'legacy' })
+      .resolves({ RecoveryPoints: [source] });
     backup.on(ListCopyJobsCommand).resolves({
       CopyJobs: [
         { State: 'COMPLETED', SourceRecoveryPointArn: ebs('1'), DestinationRecoveryPointArn: ebs('c1') },
@@ -955,7 +988,9 @@ describe('deleteSourceVault with a mocked AWS Backup', () => {
 
   it('lets a throttling error that outlasted the client retries fail the round, for the state machine to retry', async () => {
     const source = sourceRecoveryPoint();
-    backup.on(ListRecoveryPointsByBackupVaultCommand).resolves({ RecoveryPoints: [source] });
+    backup
+      .on(ListRecoveryPointsByBackupVaultCommand, { BackupVaultName: 'legacy' })
+      .resolves({ RecoveryPoints: [source] });
     backup.on(ListCopyJobsCommand).resolves({
       CopyJobs: [
         { State: 'COMPLETED', SourceRecoveryPointArn: ebs('1'), DestinationRecoveryPointArn: ebs('c1') },
@@ -970,7 +1005,9 @@ describe('deleteSourceVault with a mocked AWS Backup', () => {
   });
 
   it('keeps the vault at once when DeleteBackupVault is refused for another reason than ERROR_9101', async () => {
-    backup.on(ListRecoveryPointsByBackupVaultCommand).resolves({ RecoveryPoints: [] });
+    backup
+      .on(ListRecoveryPointsByBackupVaultCommand, { BackupVaultName: 'legacy' })
+      .resolves({ RecoveryPoints: [] });
     backup
       .on(DeleteBackupVaultCommand)
       .rejects(
@@ -1081,7 +1118,9 @@ describe('deleteSourceVault with a mocked AWS Backup', () => {
         Lifecycle: { DeleteAfterDays: 365 },
         CalculatedLifecycle: { DeleteAt: new Date(daysBefore(NOW, 10).getTime() + 365 * DAY_MS) },
       });
-      backup.on(ListRecoveryPointsByBackupVaultCommand).resolves({ RecoveryPoints: [source] });
+      backup
+        .on(ListRecoveryPointsByBackupVaultCommand, { BackupVaultName: 'legacy' })
+        .resolves({ RecoveryPoints: [source] });
       backup.on(ListCopyJobsCommand).resolves({
         CopyJobs: [
           { State: 'COMPLETED', SourceRecoveryPointArn: ebs('1'), DestinationRecoveryPointArn: ebs('c1') },
@@ -1108,7 +1147,9 @@ describe('deleteSourceVault with a mocked AWS Backup', () => {
 
   it('counts a recovery point already gone when DeleteRecoveryPoint is called as deleted', async () => {
     const source = sourceRecoveryPoint();
-    backup.on(ListRecoveryPointsByBackupVaultCommand).resolves({ RecoveryPoints: [source] });
+    backup
+      .on(ListRecoveryPointsByBackupVaultCommand, { BackupVaultName: 'legacy' })
+      .resolves({ RecoveryPoints: [source] });
     backup.on(ListCopyJobsCommand).resolves({
       CopyJobs: [
         { State: 'COMPLETED', SourceRecoveryPointArn: ebs('1'), DestinationRecoveryPointArn: ebs('c1') },

@@ -61,6 +61,10 @@ function worldFor(statement: TemplateStatement): World {
     case 'VerifyMigration DescribeRecoveryPoints':
     case 'VerifyMigration ListCopyJobs':
     case 'WriteReport DescribeRecoveryPoints':
+    // Retirement proves copies from window listings; a copy the target does not list yet is read
+    // through its copy jobs.
+    case 'DeleteSourceVault DescribeRecoveryPoints':
+    case 'DeleteSourceVault ListCopyJobs':
       return LISTING_LAG;
     case 'DeleteSourceVault ListVaults':
       // A vault that is gone may answer 403: ListBackupVaults tells it from a refusal.
