@@ -136,10 +136,12 @@ export interface RetirementProgress extends RetirementState {
   /** When the oldest deletion still unconfirmed was seen DELETING (ISO), or null. */
   pendingSince: string | null;
   /**
-   * Creation dates (ms) of the oldest and newest pending recovery point, or null: deletions are
-   * read back with one listing of that window rather than one DescribeRecoveryPoint each.
+   * Creation dates (ms) of the oldest and newest pending recovery point: deletions are read back
+   * with one listing of that window rather than one DescribeRecoveryPoint each. UNDATED when the
+   * window cannot speak for every pending point (one without a creation date, or points pending
+   * from a state that had no window); null when nothing is pending.
    */
-  pendingWindow: [number, number] | null;
+  pendingWindow: [number, number] | 'UNDATED' | null;
   /** Consecutive rounds that ended waiting for deletions (the wait doubles with each). */
   deletionWaits: number;
   /** Recovery points of this pass to try again on the next one (InvalidResourceStateException, composite parents). */

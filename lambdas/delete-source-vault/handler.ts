@@ -64,7 +64,10 @@ const RetirementEventSchema = z.looseObject({
       pending: z.array(z.string()).max(RETIREMENT_LIMITS.maxPending).default([]),
       pendingWithParent: z.array(z.string()).max(RETIREMENT_LIMITS.maxPending).default([]),
       pendingSince: z.string().nullable().default(null),
-      pendingWindow: z.tuple([z.number(), z.number()]).nullable().default(null),
+      pendingWindow: z
+        .union([z.tuple([z.number(), z.number()]), z.literal('UNDATED')])
+        .nullable()
+        .default(null),
       deletionWaits: count.default(0),
       retryLater: count.default(0),
       parentsRefused: z.array(z.string()).max(RETIREMENT_LIMITS.maxParentsRefused).default([]),
@@ -88,7 +91,9 @@ function resume(previous: ParsedRetirement): RetirementProgress {
     keptSample: [...rest.keptSample],
     pending: [...rest.pending],
     pendingWithParent: [...rest.pendingWithParent],
-    pendingWindow: rest.pendingWindow === null ? null : [rest.pendingWindow[0], rest.pendingWindow[1]],
+    pendingWindow: Array.isArray(rest.pendingWindow)
+      ? [rest.pendingWindow[0], rest.pendingWindow[1]]
+      : rest.pendingWindow,
     parentsRefused: [...rest.parentsRefused],
     ...(vaultKeptBecause ? { vaultKeptBecause } : {}),
   };

@@ -243,7 +243,7 @@ export class RetirementRound {
    */
   private async pendingStatuses(): Promise<Map<string, string> | undefined> {
     const window = this.state.pendingWindow;
-    if (window === null) return undefined;
+    if (window === null || window === 'UNDATED') return undefined;
     const listed = await listWindowUpTo(
       this.sourceVault,
       window[0],
@@ -260,11 +260,17 @@ export class RetirementRound {
   private notePending(recoveryPoint: RecoveryPointByBackupVault, withParent = false): void {
     const state = this.state;
     const arn = recoveryPoint.RecoveryPointArn as string;
-    (withParent ? state.pendingWithParent : state.pending).push(arn);
     const created = recoveryPoint.CreationDate?.getTime();
-    if (created === undefined) return;
-    const [from, to] = state.pendingWindow ?? [created, created];
-    state.pendingWindow = [Math.min(from, created), Math.max(to, created)];
+    const window = state.pendingWindow;
+    // A window speaks for every pending point only if it was opened with none pending and every
+    // point since has a creation date: otherwise each is described.
+    if (created === undefined || window === 'UNDATED' || (window === null && this.unconfirmed > 0)) {
+      state.pendingWindow = 'UNDATED';
+    } else {
+      const [from, to] = window ?? [created, created];
+      state.pendingWindow = [Math.min(from, created), Math.max(to, created)];
+    }
+    (withParent ? state.pendingWithParent : state.pending).push(arn);
   }
 
   /**

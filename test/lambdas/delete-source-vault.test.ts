@@ -968,6 +968,44 @@ describe('deleteSourceVault with a mocked AWS Backup', () => {
     expect(backup.commandCalls(DeleteBackupVaultCommand)).toHaveLength(0);
   });
 
+  it('reads back a deletion pending from an earlier state on its own, not from a window opened after it', async () => {
+    // A was deleted by an earlier round whose state had no window; B is deleted by this one. A
+    // window opened for B says nothing of A: A must be described, and it did not take (EXPIRED).
+    const earlier = ebs('earlier');
+    const source = sourceRecoveryPoint();
+    let sourceDeleted = false;
+    backup
+      .on(ListRecoveryPointsByBackupVaultCommand, { BackupVaultName: 'legacy' })
+      .callsFake((input: { ByCreatedAfter?: Date }) => ({
+        RecoveryPoints: input.ByCreatedAfter !== undefined && sourceDeleted ? [] : [source],
+      }));
+    backup.on(ListCopyJobsCommand).resolves({
+      CopyJobs: [
+        { State: 'COMPLETED', SourceRecoveryPointArn: ebs('1'), DestinationRecoveryPointArn: ebs('c1') },
+      ],
+    });
+    backup
+      .on(DescribeRecoveryPointCommand, { BackupVaultName: 'legacy-encrypted' })
+      .resolves(copyOf(source, ebs('c1')));
+    backup
+      .on(DescribeRecoveryPointCommand, { BackupVaultName: 'legacy', RecoveryPointArn: earlier })
+      .resolvesOnce({ RecoveryPointArn: earlier, Status: 'DELETING' })
+      .resolves({ RecoveryPointArn: earlier, Status: 'EXPIRED' });
+    backup.on(DeleteRecoveryPointCommand).callsFake(() => {
+      sourceDeleted = true;
+      return {};
+    });
+    const resumed = { ...initialProgress(), pending: [earlier] } as Partial<RetirementProgress>;
+    delete resumed.pendingWindow;
+
+    const first = await deleteSourceVault({ ...event(), retirement: resumed as RetirementProgress }, NOW);
+    expect(first.pending).toEqual([earlier, ebs('1')]);
+    const second = await deleteSourceVault({ ...event(), retirement: first }, NOW);
+
+    expect(second.kept).toMatchObject({ DELETE_DID_NOT_TAKE: 1 });
+    expect(second.deleted).toBe(1);
+  });
+
   it('keeps a source whose copy expires before it would', async () => {
     const source = sourceRecoveryPoint();
     backup
