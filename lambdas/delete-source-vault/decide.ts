@@ -41,6 +41,8 @@ export const RETIREMENT_LIMITS = Object.freeze({
   maxPasses: 4,
   /** Composite parents refused because of their children that the state may carry. */
   maxParentsRefused: 50,
+  /** Twin copy keys the state may carry (each about 150 bytes). */
+  maxTwinKeys: 50,
   /**
    * Seconds a deletion may stay DELETING before it counts as stuck (AWS-FACTS: deletions stuck in
    * DELETING are checked again after 2-3 days).
@@ -52,7 +54,6 @@ export const RETIREMENT_LIMITS = Object.freeze({
   sampleSize: 20,
   /** AWS calls in flight at once. */
   concurrency: 10,
-  /** MaxResults of ListCopyJobs. */
 });
 
 /** Seconds to wait before the next invocation. */
@@ -148,6 +149,14 @@ export interface RetirementProgress extends RetirementState {
   retryLater: number;
   /** Composite parents refused because their nested recovery points are there: those are deleted on their own first. */
   parentsRefused: string[];
+  /**
+   * Copy keys (resource and creation date) seen shared by more than one source point. Once one of
+   * the twins is deleted the other looks alone, yet the copy under that key may be the deleted
+   * one's: for these keys only a copy job from the exact source proves a copy (invariant 1).
+   */
+  twinKeys: string[];
+  /** More twin keys than the state may carry: no copy is proven by its key alone any more. */
+  twinKeysOverflow: boolean;
 }
 
 export function initialProgress(): RetirementProgress {
@@ -171,6 +180,8 @@ export function initialProgress(): RetirementProgress {
     deletionWaits: 0,
     retryLater: 0,
     parentsRefused: [],
+    twinKeys: [],
+    twinKeysOverflow: false,
   };
 }
 

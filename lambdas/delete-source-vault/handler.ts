@@ -71,6 +71,8 @@ const RetirementEventSchema = z.looseObject({
       deletionWaits: count.default(0),
       retryLater: count.default(0),
       parentsRefused: z.array(z.string()).max(RETIREMENT_LIMITS.maxParentsRefused).default([]),
+      twinKeys: z.array(z.string()).max(RETIREMENT_LIMITS.maxTwinKeys).default([]),
+      twinKeysOverflow: z.boolean().default(false),
       budget: HistoryBudgetSchema.optional(),
       continueAsNew: z.boolean().optional(),
     })
@@ -95,6 +97,7 @@ function resume(previous: ParsedRetirement): RetirementProgress {
       ? [rest.pendingWindow[0], rest.pendingWindow[1]]
       : rest.pendingWindow,
     parentsRefused: [...rest.parentsRefused],
+    twinKeys: [...rest.twinKeys],
     ...(vaultKeptBecause ? { vaultKeptBecause } : {}),
   };
 }

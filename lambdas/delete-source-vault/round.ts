@@ -45,6 +45,12 @@ import {
   recordKept,
 } from './decide.ts';
 
+/** A pending deletion as read back: its status, and its creation date when AWS gave it. */
+interface PendingStatus {
+  status: string;
+  created: number | undefined;
+}
+
 /** What a round needs from the event. */
 export interface RoundInput {
   migration: Pick<
@@ -231,29 +237,30 @@ export class RetirementRound {
       : recoveryPoint;
   }
 
-  /** Status of a source recovery point now; undefined when it is gone. */
-  private async sourceStatus(arn: string): Promise<string | undefined> {
+  /** Status and creation date of a source recovery point now; undefined when it is gone. */
+  private async sourceStatus(arn: string): Promise<PendingStatus | undefined> {
     const recoveryPoint = await describeRecoveryPoint(this.client, this.sourceVault, arn);
-    return recoveryPoint === undefined ? undefined : (recoveryPoint.Status ?? '(none)');
+    return recoveryPoint === undefined
+      ? undefined
+      : { status: recoveryPoint.Status ?? '(none)', created: recoveryPoint.CreationDate?.getTime() };
   }
 
   /**
    * Statuses of the pending deletions from one listing of their creation window (absent: gone), or
    * undefined when the window holds too many other recovery points to list it cheaply.
    */
-  private async pendingStatuses(): Promise<Map<string, string> | undefined> {
+  private async pendingStatuses(): Promise<Map<string, PendingStatus> | undefined> {
     const window = this.state.pendingWindow;
     if (window === null || window === 'UNDATED') return undefined;
-    const listed = await listWindowUpTo(
-      this.sourceVault,
-      window[0],
-      window[1] + 1,
-      PAGE_SIZE,
-      undefined,
-      RETIREMENT_LIMITS.windowPages,
-    );
+    // One page only: while deletions finish, a second page's token may skip what shifted.
+    const listed = await listWindowUpTo(this.sourceVault, window[0], window[1] + 1, PAGE_SIZE, undefined, 1);
     if (listed === undefined) return undefined;
-    return new Map(listed.map((rp) => [rp.RecoveryPointArn ?? '', rp.Status ?? '(none)']));
+    return new Map(
+      listed.map((rp) => [
+        rp.RecoveryPointArn ?? '',
+        { status: rp.Status ?? '(none)', created: rp.CreationDate?.getTime() },
+      ]),
+    );
   }
 
   /** Notes a deletion to read back, widening the window its read-back lists. */
@@ -283,11 +290,14 @@ export class RetirementRound {
     const statuses = this.unconfirmed > 0 ? await this.pendingStatuses() : undefined;
     // A listing is not the last word on a point it shows in any state but DELETING (it may lag a
     // deletion): DescribeRecoveryPoint is, before a deletion is judged not to have taken.
+    const dates = new Map<string, number | undefined>();
     const check = (arns: readonly string[]) =>
       mapLimit(arns, RETIREMENT_LIMITS.concurrency, async (arn) => {
-        const listed = statuses === undefined ? '(unread)' : statuses.get(arn);
-        const settled = listed === undefined || listed === 'DELETING';
-        return { arn, status: settled ? listed : await this.sourceStatus(arn) };
+        const listed = statuses === undefined ? undefined : statuses.get(arn);
+        const settled = statuses !== undefined && (listed === undefined || listed.status === 'DELETING');
+        const read = settled ? listed : await this.sourceStatus(arn);
+        dates.set(arn, read?.created);
+        return { arn, status: read?.status };
       });
 
     const stillDeleting: string[] = [];
@@ -326,7 +336,12 @@ export class RetirementRound {
       state.pending = [];
       state.pendingWithParent = [];
     }
-    if (this.unconfirmed === 0) state.pendingWindow = null;
+    // The window narrows to what is still pending (one slow deletion must not keep it growing).
+    const remaining = [...state.pending, ...state.pendingWithParent].map((arn) => dates.get(arn));
+    if (remaining.length === 0) state.pendingWindow = null;
+    else if (remaining.every((created) => created !== undefined)) {
+      state.pendingWindow = [Math.min(...(remaining as number[])), Math.max(...(remaining as number[]))];
+    } else state.pendingWindow = 'UNDATED';
   }
 
   /** Handles one page of the source listing whole: every deletion of the page is requested. */
@@ -440,12 +455,13 @@ export class RetirementRound {
     const found = await findCopiesInTarget(this.targetVault, candidates, RETIREMENT_LIMITS.windowPages);
     const twins = found.complete ? await this.twinKeys(candidates) : undefined;
     if (twins !== undefined) {
+      for (const key of twins) this.rememberTwin(key);
       unresolved = candidates.filter((recoveryPoint) => {
         const key = copyKey(recoveryPoint);
         const copies = found.byKey.get(key);
         if (
           copies === undefined ||
-          twins.has(key) ||
+          !this.provableByKey(key) ||
           !recoveryPoint.ResourceArn ||
           !recoveryPoint.CreationDate
         ) {
@@ -493,13 +509,14 @@ export class RetirementRound {
   ): Promise<Set<string> | undefined> {
     const times = candidates.flatMap((rp) => (rp.CreationDate ? [rp.CreationDate.getTime()] : []));
     if (times.length === 0) return new Set();
+    // One page only: while deletions finish, a second page's token may skip a twin that shifted.
     const listed = await listWindowUpTo(
       this.sourceVault,
       Math.min(...times),
       Math.max(...times) + 1,
       PAGE_SIZE,
       undefined,
-      RETIREMENT_LIMITS.windowPages,
+      1,
     );
     if (listed === undefined) return undefined;
     const arnsByKey = new Map<string, Set<string>>();
@@ -527,7 +544,10 @@ export class RetirementRound {
     const groups = found.complete ? [candidates] : candidates.map((candidate) => [candidate]);
     for (const group of groups) {
       if (!found.complete) found = await findCopiesInTarget(this.targetVault, group, 10);
-      const matched = group.filter((recoveryPoint) => found.byKey.has(copyKey(recoveryPoint)));
+      const matched = group.filter(
+        (recoveryPoint) =>
+          found.byKey.has(copyKey(recoveryPoint)) && this.provableByKey(copyKey(recoveryPoint)),
+      );
       // Invariant 1: a copy matched by resource and creation date is this point's only when no
       // other source point has both; otherwise it could be the other's, and neither is proven.
       const alone = await mapLimit(matched, RETIREMENT_LIMITS.concurrency, (recoveryPoint) =>
@@ -535,9 +555,23 @@ export class RetirementRound {
       );
       matched.forEach((recoveryPoint, index) => {
         const copies = found.byKey.get(copyKey(recoveryPoint));
-        if (alone[index] && copies) into.set(recoveryPoint.RecoveryPointArn as string, copies);
+        if (!alone[index]) this.rememberTwin(copyKey(recoveryPoint));
+        else if (copies) into.set(recoveryPoint.RecoveryPointArn as string, copies);
       });
     }
+  }
+
+  /** Notes a copy key two source points share, for the rest of this retirement. */
+  private rememberTwin(key: string): void {
+    const state = this.state;
+    if (state.twinKeys.includes(key)) return;
+    if (state.twinKeys.length >= RETIREMENT_LIMITS.maxTwinKeys) state.twinKeysOverflow = true;
+    else state.twinKeys.push(key);
+  }
+
+  /** Whether a copy found by its key may prove this key's source (no twin seen for it). */
+  private provableByKey(key: string): boolean {
+    return !this.state.twinKeysOverflow && !this.state.twinKeys.includes(key);
   }
 
   /** Whether the source vault holds no other recovery point of this one's resource and creation date. */

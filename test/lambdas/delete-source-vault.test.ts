@@ -462,6 +462,27 @@ describe('deleteSourceVault against the emulator', () => {
     expect(rounds).toBeLessThan(15);
   });
 
+  it('does not take a deleted twin\'s copy for the copy of the twin left behind (invariant 1)', async () => {
+    // A and B: one resource, one creation instant, listed pages apart. Only A is copied. Once A is
+    // deleted B looks alone, and A's copy sits under B's key: it proves nothing for B.
+    const twin = { resourceType: 'EBS', resourceId: 'vol-twin', createdDaysAgo: 3 };
+    seedVaults({
+      recoveryPoints: [
+        { ...twin, arn: ebs('twin-a') },
+        ...Array.from({ length: 450 }, (_, index) => ({ resourceType: 'S3', resourceId: `bucket-${index}` })),
+        { ...twin, arn: ebs('twin-b') },
+      ],
+    });
+    copyToTarget((arn) => arn !== ebs('twin-b'));
+    const before = sourceArns();
+
+    const { state } = await retireUntilDone(eventFor(), 200);
+
+    expect(sourceArns()).toEqual([ebs('twin-b')]);
+    expect(state).toMatchObject({ deleted: 451, vaultDeleted: false, kept: { NO_VERIFIED_COPY: 1 } });
+    expectNothingLost(before);
+  });
+
   it('reads copies back a page at a time, not a copy-job listing of the whole target per round (calls grow with the vault, not with vault x rounds)', async () => {
     seedVaults({ count: 3_000 });
     expect(copyToTarget()).toBe(3_000);
