@@ -462,7 +462,7 @@ describe('deleteSourceVault against the emulator', () => {
     expect(rounds).toBeLessThan(15);
   });
 
-  it('does not take a deleted twin\'s copy for the copy of the twin left behind (invariant 1)', async () => {
+  it("does not take a deleted twin's copy for the copy of the twin left behind (invariant 1)", async () => {
     // A and B: one resource, one creation instant, listed pages apart. Only A is copied. Once A is
     // deleted B looks alone, and A's copy sits under B's key: it proves nothing for B.
     const twin = { resourceType: 'EBS', resourceId: 'vol-twin', createdDaysAgo: 3 };
