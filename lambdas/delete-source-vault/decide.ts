@@ -28,8 +28,9 @@ export const RETIREMENT_LIMITS = Object.freeze({
   /** Deletions requested but not yet read back that the state may carry (ARNs: ~100 bytes each), children included. */
   maxPending: 400,
   /**
-   * Pages of 1,000 a window listing may take (the pending deletions' window, a page's copies in the
-   * target, its twins in the source) before each recovery point is read on its own instead.
+   * Pages of 1,000 the listing of a page's copies in the target may take before each recovery point
+   * is read on its own instead. (The source's windows, twins and deletions, take one page: the
+   * source changes under them while deletions finish.)
    */
   windowPages: 3,
   /** Pages one invocation may handle (pages with few deletions go quickly). */
