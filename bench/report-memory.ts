@@ -5,7 +5,8 @@
  * resident set (`process.resourceUsage().maxRSS`) is what Lambda reports as "Max Memory Used".
  *
  * BENCH_REPORT_LAMBDA_CHECKOUT=<directory of another checkout> measures that checkout's handler
- * instead, against the same final state (to compare a change with what it replaced).
+ * instead, against the same final state (to compare a change with what it replaced), and
+ * BENCH_REPORT_MAX_OLD_SPACE_MB caps its heap (does it still succeed in that much?).
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -83,7 +84,9 @@ export async function measureReportLambda(
   writeFileSync(eventFile, JSON.stringify(event));
   try {
     const output = await new Promise<string>((resolve, reject) => {
-      const child = spawn(process.execPath, [join(directory, 'driver.mjs'), eventFile], {
+      const heap = process.env.BENCH_REPORT_MAX_OLD_SPACE_MB;
+      const flags = heap ? [`--max-old-space-size=${heap}`] : [];
+      const child = spawn(process.execPath, [...flags, join(directory, 'driver.mjs'), eventFile], {
         env: {
           PATH: process.env.PATH ?? '',
           ...environment,
