@@ -37,6 +37,8 @@ export interface CaseMeasurement {
   outcome?: string;
   executions: number;
   stateTransitions: number;
+  /** Ours: how many times each state was entered, over every execution (where the transitions go). */
+  statesEntered?: Record<string, number>;
   lambdaInvocations: number;
   apiCalls: number;
   /** Ours: the calls made before the retire step (copy, verification); all of them when it never ran. */
@@ -235,6 +237,12 @@ export async function runCase(
       outcome: (result.output as { outcome?: string } | undefined)?.outcome,
       executions: result.executions.length,
       stateTransitions: sum((execution) => execution.stateTransitions),
+      statesEntered: result.executions.reduce<Record<string, number>>((all, execution) => {
+        for (const [state, count] of Object.entries(execution.statesEntered)) {
+          all[state] = (all[state] ?? 0) + count;
+        }
+        return all;
+      }, {}),
       lambdaInvocations: sum((execution) => execution.lambdaInvocations),
       apiCalls: stats.totalCalls,
       apiCallsWithoutRetirement: apiCallsBeforeRetirement ?? stats.totalCalls,
