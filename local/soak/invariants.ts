@@ -156,12 +156,22 @@ export function checkInvariants(observation: SoakObservation): Violation[] {
   const expiredByItself = (rp: TrackedRecoveryPoint) =>
     rp.deleteAtMs !== null && rp.deleteAtMs <= state.nowMs;
 
-  // 1. Nothing lost: a source recovery point is gone only if a verified copy exists.
-  for (const rp of tracked) {
-    if (gone(rp) && !finishedCopy(rp) && !expiredByItself(rp)) {
+  // Source points per copy key: twins (one resource, one instant) need a copy each.
+  const sourcesByKey = new Map<string, TrackedRecoveryPoint[]>();
+  for (const rp of tracked) sourcesByKey.set(copyKey(rp), [...(sourcesByKey.get(copyKey(rp)) ?? []), rp]);
+  const finishedCopies = (key: string) =>
+    (copiesByKey.get(key) ?? []).filter((copy) => FINISHED.includes(copy.status)).length;
+
+  // 1. Nothing lost: a source recovery point is gone only if a verified copy exists, one per point.
+  for (const [key, sources] of sourcesByKey) {
+    const lost = sources.filter((rp) => gone(rp) && !expiredByItself(rp));
+    for (const rp of lost.slice(finishedCopies(key))) {
       fail(
         'nothing-lost',
-        `${rp.arn}${rp.arrived ? ' (landed mid-run)' : ''} is gone from ${sourceVaultName} without a completed copy in ${targetVaultName}`,
+        `${rp.arn}${rp.arrived ? ' (landed mid-run)' : ''} is gone from ${sourceVaultName} without a completed copy in ${targetVaultName}` +
+          (sources.length > 1
+            ? ` (${lost.length} of its ${sources.length} twins gone, ${finishedCopies(key)} copies)`
+            : ''),
       );
     }
   }
@@ -181,7 +191,7 @@ export function checkInvariants(observation: SoakObservation): Violation[] {
   const trackedKeys = new Set(tracked.map(copyKey));
   for (const rp of tracked) {
     const copies = copiesByKey.get(copyKey(rp)) ?? [];
-    if (copies.length > 1) {
+    if (copies.length > (sourcesByKey.get(copyKey(rp))?.length ?? 1)) {
       fail(
         'no-double-copy',
         `${rp.arn} has ${copies.length} copies in ${targetVaultName}: ${copies.map((c) => c.arn).join(', ')}`,
@@ -349,6 +359,7 @@ function checkReport(
     if (!rowArns.has(rp.arn)) fail('report-agrees', `${rp.arn} is in the source vault but not in the report`);
   }
   let withTargetKey = 0;
+  const copyNamedBy = new Map<string, string>();
   for (const row of rows) {
     const rp = trackedByArn.get(row.recoveryPointArn);
     if (!rp) {
@@ -362,7 +373,21 @@ function checkReport(
         `${rp.arn}: report says source ${row.sourceStatus}, the account ${inSource ? 'holds it' : 'does not'}`,
       );
     }
-    const copy = view.finishedCopy(rp);
+    // Twins share a key: the copy the row names, when it is one of theirs, else the first.
+    const copy =
+      (view.copiesByKey.get(copyKey(rp)) ?? []).find(
+        (candidate) => candidate.arn === row.copyRecoveryPointArn && FINISHED.includes(candidate.status),
+      ) ?? view.finishedCopy(rp);
+    if (row.outcome === 'COPIED' && row.copyRecoveryPointArn) {
+      const namedBy = copyNamedBy.get(row.copyRecoveryPointArn);
+      if (namedBy !== undefined) {
+        fail(
+          'report-agrees',
+          `${rp.arn} and ${namedBy}: the report names one copy for both, ${row.copyRecoveryPointArn}`,
+        );
+      }
+      copyNamedBy.set(row.copyRecoveryPointArn, rp.arn);
+    }
     if ((row.outcome === 'COPIED') !== (copy !== undefined)) {
       fail(
         'report-agrees',

@@ -118,6 +118,12 @@ function extraRecoveryPoints(random: SeededRandom): RecoveryPointSeed[] {
   if (random.chance(0.3)) {
     extras.push({ resourceType: 'EFS', legalHold: true, lifecycle: { DeleteAfterDays: 365 } });
   }
+  if (random.chance(0.2)) {
+    // Twins: one resource, one creation instant (two copies of one backup landed in the vault).
+    // A copy found by resource and date could be either's: each needs its own (invariant 1).
+    const twin = { resourceType: 'EBS', resourceId: `twin-${random.hex(4)}`, createdDaysAgo: 4 };
+    extras.push(twin, { ...twin });
+  }
   return extras;
 }
 

@@ -102,6 +102,51 @@ describe('the soak invariant checker', () => {
     expect(checkInvariants(goodObservation())).toEqual([]);
   });
 
+  /** GIVEN two source points of one resource and instant (twins), both retired. */
+  function twins(copies: number): SoakObservation {
+    const o = goodObservation();
+    const twin = { resourceArn: VOLUME, creationMs: NOW - 3 * DAY, deleteAtMs: null };
+    o.tracked.push(
+      { ...twin, arn: 'rp-twin-a', arrived: false, copyable: true, permanentFailure: false },
+      { ...twin, arn: 'rp-twin-b', arrived: false, copyable: true, permanentFailure: false },
+    );
+    const target = vault(o, 'legacy-encrypted');
+    for (let index = 0; index < copies; index++) {
+      target.recoveryPoints.push({
+        ...twin,
+        arn: `copy-twin-${index}`,
+        status: 'COMPLETED',
+        encryptionKeyArn: null,
+      });
+    }
+    return o;
+  }
+
+  it('counts copies per source point of a key: twins each need their own copy, and two copies are not one too many', () => {
+    expect(invariantsBroken(twins(2))).toEqual([]);
+    expect(invariantsBroken(twins(1))).toContain('nothing-lost');
+    expect(invariantsBroken(twins(3))).toContain('no-double-copy');
+  });
+
+  it('catches a report that names one copy for two twins', () => {
+    const o = twins(2);
+    for (const arn of ['rp-twin-a', 'rp-twin-b']) {
+      o.report?.recoveryPoints.push({
+        recoveryPointArn: arn,
+        outcome: 'COPIED',
+        sourceStatus: 'GONE',
+        copyRecoveryPointArn: 'copy-twin-0',
+        copyStatus: 'COMPLETED',
+        copyKeyArn: null,
+      });
+    }
+    expect(
+      checkInvariants(o)
+        .filter((violation) => violation.invariant === 'report-agrees')
+        .map((violation) => violation.detail),
+    ).toContainEqual(expect.stringMatching(/names one copy for both, copy-twin-0/));
+  });
+
   it.each<[string, (observation: SoakObservation) => void, InvariantName[]]>([
     [
       'a source recovery point deleted without a copy',
