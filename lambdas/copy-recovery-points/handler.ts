@@ -59,6 +59,63 @@ const CopyEventSchema = z.looseObject({
   budget: HistoryBudgetSchema.nullish(),
 });
 
+const count = z.number().int().min(0);
+
+/**
+ * The pump's carried state (`CopyState`), checked field by field before a round trusts it: jobs in
+ * flight, retries and open pages decide what is copied next. Fields a state of an earlier version
+ * may lack have defaults.
+ */
+const CarriedCopyStateSchema = z.looseObject({
+  sweep: z.number().int().min(-1),
+  pages: z.array(
+    z.looseObject({ from: z.number(), to: z.number(), done: z.string(), checked: z.boolean().optional() }),
+  ),
+  cursor: z.looseObject({ next: z.number(), span: z.number().positive(), end: z.number() }).optional(),
+  listingDone: z.boolean(),
+  adopted: z.boolean(),
+  checkJobsFirst: z.boolean().optional(),
+  inFlight: z.array(
+    z.looseObject({ j: z.string().min(1), rp: z.string().min(1), r: z.string(), a: count, t: z.string() }),
+  ),
+  retries: z.array(z.looseObject({ rp: z.string().min(1), r: z.string(), a: count, why: z.string() })),
+  failureSample: z.array(z.looseObject({ rp: z.string(), why: z.string() })).default([]),
+  counters: z.looseObject({
+    listed: count.default(0),
+    started: count.default(0),
+    completed: count.default(0),
+    failedAttempts: count.default(0),
+    retried: count.default(0),
+    permanentlyFailed: count.default(0),
+    skipped: count.default(0),
+    alreadyCopied: count.default(0),
+    throttled: count.default(0),
+    rounds: count.default(0),
+  }),
+  meanCopySeconds: z.number().positive(),
+  waitSeconds: z.number().min(0).default(0),
+  done: z.boolean(),
+  budget: HistoryBudgetSchema.optional(),
+  continueAsNew: z.boolean().default(false),
+});
+
+/**
+ * The event with its carried state checked: the loop's seed (`{ sweep: -1 }`, no jobs) passes as
+ * it is; a state that carries jobs must be whole.
+ */
+function parseCopyEvent(event: unknown): CopyEvent {
+  const parsed = parseEvent(CopyEventSchema, event, 'copy-recovery-points') as CopyEvent;
+  if (parsed.copy && 'inFlight' in parsed.copy) {
+    const { copy } = parseEvent(
+      z.looseObject({ copy: CarriedCopyStateSchema }),
+      { copy: parsed.copy },
+      'copy-recovery-points',
+    );
+    return { ...parsed, copy: copy as CopyState };
+  }
+  return parsed;
+}
+
 /**
  * Entries per window of the source: AWS's largest page. A resource's copies run one after
  * another, so the pump must see as many of each resource's recovery points as it can to start
@@ -514,10 +571,11 @@ function roundState(event: CopyEvent): CopyState {
 }
 
 export async function copyRecoveryPoints(event: CopyEvent, now = currentTime()): Promise<CopyState> {
-  const { migration } = parseEvent(CopyEventSchema, event, 'copy-recovery-points') as CopyEvent;
+  const parsed = parseCopyEvent(event);
+  const { migration } = parsed;
   const config = readConfig();
   const copyRoleArn = required(config.copyRoleArn, 'COPY_ROLE_ARN');
-  const round = new Round(migration, roundState(event), copyRoleArn, config.maxCopyAttempts, now);
+  const round = new Round(migration, roundState(parsed), copyRoleArn, config.maxCopyAttempts, now);
   round.state.counters.rounds++;
   await round.adoptEarlierJobs();
   await round.refreshInFlight();
@@ -526,8 +584,8 @@ export async function copyRecoveryPoints(event: CopyEvent, now = currentTime()):
   const state = round.finish();
   // The newer of the pump's own budget and the one verification handed over for a new sweep.
   state.budget = spend(
-    latestBudget(event.copy?.budget, event.budget),
-    event.executionName ?? migration.executionId,
+    latestBudget(parsed.copy?.budget, parsed.budget),
+    parsed.executionName ?? migration.executionId,
     LOOP_STEP_EVENTS.copyRound,
   );
   state.continueAsNew = !state.done && isSpent(state.budget, config.loopEventsPerExecution);

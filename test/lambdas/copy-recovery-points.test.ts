@@ -149,6 +149,35 @@ describe('copy-recovery-points against the emulator', () => {
     restoreEnv();
   });
 
+  it('refuses a carried state it cannot trust with InvalidInput naming the field, before any AWS call', async () => {
+    const migration = migrationFor(emulator, { kmsKeyArn: keyArn, maxConcurrentCopies: 10 });
+    const first = await copyRecoveryPoints({ migration }, emulator.clock.now());
+    emulator.resetStats();
+    const broken = [
+      { ...first, inFlight: [{ j: 'job-1', rp: 'arn:rp' }] },
+      { ...first, retries: 'none' },
+      { ...first, pages: [{ from: 'yesterday', to: 1, done: '' }] },
+      { ...first, counters: { ...first.counters, started: -1 } },
+    ];
+    const messages: string[] = [];
+    for (const copy of broken) {
+      const error = await copyRecoveryPoints(
+        { migration, copy: copy as CopyState },
+        emulator.clock.now(),
+      ).then(
+        () => undefined,
+        (caught: Error) => caught,
+      );
+      expect(error?.name).toBe('InvalidInput');
+      messages.push(error?.message ?? '');
+    }
+    expect(messages[0]).toMatch(/copy\.inFlight\.0\.r/);
+    expect(messages[1]).toMatch(/copy\.retries/);
+    expect(messages[2]).toMatch(/copy\.pages\.0\.from/);
+    expect(messages[3]).toMatch(/copy\.counters\.started/);
+    expect(emulator.stats().totalCalls).toBe(0);
+  });
+
   it('copies every recovery point exactly once, never two at a time for one resource', async () => {
     const migration = migrationFor(emulator, { kmsKeyArn: keyArn, maxConcurrentCopies: 10 });
     const { copy, largestState } = await pumpUntilDone(emulator, migration);
