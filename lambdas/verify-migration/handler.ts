@@ -35,6 +35,38 @@ const VerificationEventSchema = z.looseObject({
   executionName: z.string().optional(),
 });
 
+const count = z.number().int().min(0);
+
+/**
+ * Verification's carried state (`VerificationState`), checked before a round adds to it: its
+ * counts decide whether the source may be retired. The loop's seed (`{ cursor, done, sweep: -1 }`)
+ * carries no counts and passes as it is.
+ */
+const CarriedVerificationSchema = z.looseObject({
+  cursor: z.string().nullable(),
+  done: z.boolean(),
+  sourceRecoveryPoints: count,
+  copyable: count,
+  verified: count,
+  missing: count,
+  newSinceStart: count.default(0),
+  skipped: z.record(z.string(), count),
+  encryption: z.looseObject({
+    TARGET_KEY: count,
+    SOURCE_KEY: count,
+    UNENCRYPTED: count,
+    OTHER_KEY: count,
+    UNKNOWN: count,
+  }),
+  retentionShortened: count.default(0),
+  missingSample: z.array(z.looseObject({ rp: z.string(), why: z.string() })).default([]),
+  duplicateCopies: count.default(0),
+  needsAnotherSweep: z.boolean().default(false),
+  sweep: z.number().int().min(-1),
+  budget: HistoryBudgetSchema.optional(),
+  continueAsNew: z.boolean().optional(),
+});
+
 /** Source pages verified per invocation: about 5,000 recovery points, well within a Lambda's time. */
 export const PAGES_PER_INVOCATION = 5;
 const SAMPLE_SIZE = 20;
@@ -91,6 +123,13 @@ export async function verifyMigration(
   now = currentTime(),
 ): Promise<VerificationState> {
   const parsed = parseEvent(VerificationEventSchema, event, 'verify-migration') as VerificationEvent;
+  if (parsed.verification && 'verified' in parsed.verification) {
+    parsed.verification = parseEvent(
+      z.looseObject({ verification: CarriedVerificationSchema }),
+      { verification: parsed.verification },
+      'verify-migration',
+    ).verification as VerificationState;
+  }
   const { migration } = parsed;
   const config = readConfig();
   const sweep = parsed.copy?.sweep ?? 0;

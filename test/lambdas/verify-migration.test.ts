@@ -178,6 +178,40 @@ describe('verify-migration against the emulator', () => {
     expect(verification.missingSample).toEqual([{ rp: victim, why: 'no copy in the target vault' }]);
   });
 
+  it('refuses a carried verification it cannot trust with InvalidInput naming the field, before any AWS call', async () => {
+    emulator.seed({
+      vaults: [{ name: 'big', encryptionKey: 'none', generate: { count: 5500, perResource: 5 } }],
+    });
+    const bigPlan = migrationFor(emulator, {
+      kmsKeyArn: plan.kmsKeyArn,
+      sourceVaultName: 'big',
+      targetVaultName: 'legacy-encrypted',
+    });
+    const first = await verifyMigration({ migration: bigPlan }, emulator.clock.now());
+    emulator.resetStats();
+    const broken = [
+      { ...first, missing: 'none' },
+      { ...first, encryption: { ...first.encryption, TARGET_KEY: -3 } },
+      { ...first, skipped: { COLD_STORAGE: 'two' } },
+    ];
+    const messages: string[] = [];
+    for (const verification of broken) {
+      const error = await verifyMigration(
+        { migration: bigPlan, verification: verification as unknown as VerificationState },
+        emulator.clock.now(),
+      ).then(
+        () => undefined,
+        (caught: Error) => caught,
+      );
+      expect(error?.name).toBe('InvalidInput');
+      messages.push(error?.message ?? '');
+    }
+    expect(messages[0]).toMatch(/verification\.missing/);
+    expect(messages[1]).toMatch(/verification\.encryption\.TARGET_KEY/);
+    expect(messages[2]).toMatch(/verification\.skipped\.COLD_STORAGE/);
+    expect(emulator.stats().totalCalls).toBe(0);
+  });
+
   it('verifies a large vault over several invocations with a cursor', async () => {
     emulator.seed({
       vaults: [{ name: 'big', encryptionKey: 'none', generate: { count: 5500, perResource: 5 } }],
