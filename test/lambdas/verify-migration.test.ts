@@ -132,6 +132,18 @@ describe('verify-migration against the emulator', () => {
     return verification as VerificationState;
   }
 
+  /** A vault of 5,500 recovery points (more than one invocation verifies), and its migration. */
+  function seedBigVault(): Migration {
+    emulator.seed({
+      vaults: [{ name: 'big', encryptionKey: 'none', generate: { count: 5500, perResource: 5 } }],
+    });
+    return migrationFor(emulator, {
+      kmsKeyArn: plan.kmsKeyArn,
+      sourceVaultName: 'big',
+      targetVaultName: 'legacy-encrypted',
+    });
+  }
+
   it('verifies every copyable recovery point and tallies real encryption outcomes', async () => {
     const copy = await pump();
     const verification = await verify(copy);
@@ -179,14 +191,7 @@ describe('verify-migration against the emulator', () => {
   });
 
   it('refuses a carried verification it cannot trust with InvalidInput naming the field, before any AWS call', async () => {
-    emulator.seed({
-      vaults: [{ name: 'big', encryptionKey: 'none', generate: { count: 5500, perResource: 5 } }],
-    });
-    const bigPlan = migrationFor(emulator, {
-      kmsKeyArn: plan.kmsKeyArn,
-      sourceVaultName: 'big',
-      targetVaultName: 'legacy-encrypted',
-    });
+    const bigPlan = seedBigVault();
     const first = await verifyMigration({ migration: bigPlan }, emulator.clock.now());
     emulator.resetStats();
     const broken = [
@@ -213,14 +218,7 @@ describe('verify-migration against the emulator', () => {
   });
 
   it('verifies a large vault over several invocations with a cursor', async () => {
-    emulator.seed({
-      vaults: [{ name: 'big', encryptionKey: 'none', generate: { count: 5500, perResource: 5 } }],
-    });
-    const bigPlan = migrationFor(emulator, {
-      kmsKeyArn: plan.kmsKeyArn,
-      sourceVaultName: 'big',
-      targetVaultName: 'legacy-encrypted',
-    });
+    const bigPlan = seedBigVault();
     const first = await verifyMigration({ migration: bigPlan }, emulator.clock.now());
     expect(first.done).toBe(false);
     expect(first.sourceRecoveryPoints).toBe(5000);
