@@ -483,6 +483,33 @@ describe('deleteSourceVault against the emulator', () => {
     expectNothingLost(before);
   });
 
+  it('falls back to reading each point when its page spans a crowded window (listing order not by creation)', async () => {
+    // Listed in insertion order, created all over the last 1,200 days: each page of 200 spans
+    // nearly the whole vault, more than one page of 1,000 per window.
+    seedVaults({
+      recoveryPoints: Array.from({ length: 1_200 }, (_, index) => ({
+        resourceType: 'S3',
+        resourceId: `bucket-${index}`,
+        createdDaysAgo: ((index * 7919) % 1_200) + 1,
+        lifecycle: { DeleteAfterDays: 2_000 },
+      })),
+    });
+    expect(copyToTarget()).toBe(1_200);
+    const before = sourceArns();
+    emulator.resetStats();
+
+    const { state } = await retireUntilDone(eventFor(), 200);
+
+    expect(state).toMatchObject({ done: true, vaultDeleted: true, deleted: 1_200, kept: {} });
+    expectNothingLost(before);
+    // While the vault held more than a page in each window, the windows gave up and each point of
+    // those pages was proven through its copy job and its copy read back on its own (later pages,
+    // with the vault thinner, fit a window again).
+    const calls = emulator.stats().calls;
+    expect(calls.ListCopyJobs).toBeGreaterThanOrEqual(200);
+    expect(calls.DescribeRecoveryPoint).toBeGreaterThanOrEqual(calls.ListCopyJobs ?? 0);
+  });
+
   it('reads copies back a page at a time, not a copy-job listing of the whole target per round (calls grow with the vault, not with vault x rounds)', async () => {
     seedVaults({ count: 3_000 });
     expect(copyToTarget()).toBe(3_000);
