@@ -143,7 +143,7 @@ export function s3Reports(s3: () => S3Client, bucket: string | undefined): Repor
         throw fromAwsError(error, `reading ${location}`) ?? error;
       }
     },
-    locationOf: (executionName) =>
-      bucket ? `s3://${bucket}/${reportFolder(executionName)}/report.json` : undefined,
+    locationOf: (executionName, sourceVaultName) =>
+      bucket ? `s3://${bucket}/${reportFolder(executionName, sourceVaultName)}/report.json` : undefined,
   };
 }

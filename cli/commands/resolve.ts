@@ -10,8 +10,8 @@ import { findAwsExecution } from '../aws/lookup.ts';
 import { CliError } from '../errors.ts';
 import type { CliIO } from '../io.ts';
 import {
-  executionFolder,
   findRecord,
+  findReportByName,
   isRecord,
   localReports,
   RECORD_FILE,
@@ -96,8 +96,8 @@ export async function resolveTarget(
         destroy: none,
       };
     }
-    const reportPath = join(executionFolder(reportDir, argument), 'report.json');
-    if (existsSync(reportPath)) {
+    const reportPath = findReportByName(reportDir, argument.split(':').pop() ?? argument);
+    if (reportPath !== undefined) {
       return {
         target: { kind: 'report', report: await readReportFile(reportPath), path: reportPath },
         destroy: none,

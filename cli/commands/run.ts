@@ -220,7 +220,7 @@ async function runLocally(request: MigrationRequest, options: RunOptions, io: Cl
   }
   const summary = await collectSummary(record, localReports(session.reportDir));
   summary.context = localContext(record);
-  const htmlPath = join(executionFolder(session.reportDir, record.name), 'report.html');
+  const htmlPath = join(executionFolder(session.reportDir, record), 'report.html');
   writeFileSync(htmlPath, renderHtml(summary, new Date(), { folder: dirname(htmlPath) }));
   if (!options.quiet) {
     io.stderr.write(

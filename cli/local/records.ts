@@ -1,9 +1,9 @@
 /**
  * Local executions run inside the command and leave no Step Functions history behind, so each one
- * is recorded next to its report, as `<report dir>/<execution>/execution.json`: `status` and
+ * is recorded next to its report, as `<report dir>/<vault>/<execution>/execution.json` (a batch: `<report dir>/<execution>/`): `status` and
  * `report` read it later as they would read DescribeExecution on AWS.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { reportFolder } from '../../lambdas/write-report/sink.ts';
 import { CliError } from '../errors.ts';
@@ -22,12 +22,30 @@ export interface ExecutionRecord extends ExecutionView {
   stats: { executions: number; stateTransitions: number; lambdaInvocations: number };
 }
 
-export function executionFolder(reportDir: string, executionName: string): string {
-  return join(reportDir, reportFolder(executionName));
+/**
+ * Where a local execution's record (and its HTML) is filed: beside its report, under the vault a
+ * MigrateVault run migrates (`<vault>/<name>/`); a batch's under its own name.
+ */
+export function executionFolder(reportDir: string, record: Pick<ExecutionRecord, 'name' | 'input'>): string {
+  const vault = (record.input as { sourceVaultName?: unknown } | undefined)?.sourceVaultName;
+  return join(reportDir, reportFolder(record.name, typeof vault === 'string' ? vault : undefined));
+}
+
+/** The folder named `executionName` under the report dir, or under one of its vault folders. */
+function findFolder(reportDir: string, executionName: string, file: string): string | undefined {
+  const folder = reportFolder(executionName);
+  if (existsSync(join(reportDir, folder, file))) return join(reportDir, folder, file);
+  if (!existsSync(reportDir)) return undefined;
+  for (const entry of readdirSync(reportDir, { withFileTypes: true })) {
+    if (entry.isDirectory() && existsSync(join(reportDir, entry.name, folder, file))) {
+      return join(reportDir, entry.name, folder, file);
+    }
+  }
+  return undefined;
 }
 
 export function writeRecord(reportDir: string, record: ExecutionRecord): string {
-  const folder = executionFolder(reportDir, record.name);
+  const folder = executionFolder(reportDir, record);
   mkdirSync(folder, { recursive: true });
   const path = join(folder, RECORD_FILE);
   writeFileSync(path, `${JSON.stringify(record, null, 2)}\n`);
@@ -59,14 +77,23 @@ export function readRecordFile(path: string): ExecutionRecord {
 
 /** The record of a local execution by name, if there is one. */
 export function findRecord(reportDir: string, executionName: string): ExecutionRecord | undefined {
-  const file = join(executionFolder(reportDir, executionName), RECORD_FILE);
-  return existsSync(file) ? readRecordFile(file) : undefined;
+  const file = findFolder(reportDir, executionName, RECORD_FILE);
+  return file === undefined ? undefined : readRecordFile(file);
+}
+
+/**
+ * The report.json of an execution by name under the report dir: filed under its source vault
+ * (`<vault>/<name>/`), or directly (`<name>/`, a failure that named no vault).
+ */
+export function findReportByName(reportDir: string, executionName: string): string | undefined {
+  return findFolder(reportDir, executionName, 'report.json');
 }
 
 /** Reports on local disk: report locations are paths; executions are filed under the report dir. */
 export function localReports(reportDir: string): ReportAccess {
   return {
     read: (location) => readReportFile(location),
-    locationOf: (executionName) => join(executionFolder(reportDir, executionName), 'report.json'),
+    locationOf: (executionName, sourceVaultName) =>
+      join(reportDir, reportFolder(executionName, sourceVaultName), 'report.json'),
   };
 }

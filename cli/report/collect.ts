@@ -33,8 +33,11 @@ export interface ExecutionView {
 export interface ReportAccess {
   /** Reads the report at a location an execution output names (a path, or s3://bucket/key). */
   read(location: string): Promise<ReportHead>;
-  /** Where the report of the execution of this name is, if the command knows (failed executions have no output). */
-  locationOf(executionName: string): string | undefined;
+  /**
+   * Where the report of the execution of this name is, if the command knows (failed executions
+   * have no output); reports are filed by source vault, then by execution.
+   */
+  locationOf(executionName: string, sourceVaultName: string | undefined): string | undefined;
 }
 
 interface BatchOutput {
@@ -118,16 +121,17 @@ async function oneVault(view: ExecutionView, access: ReportAccess): Promise<Vaul
     return report ? fromReport(report, filesOf(output.reportLocation)) : fromResult(output, view.name);
   }
   if (view.status === 'RUNNING') return undefined;
-  // A failed MigrateVault has no output; its failure report is filed under its name.
-  const location = access.locationOf(view.name);
+  // A failed MigrateVault has no output; its failure report is filed under its vault and name.
+  const inputVault = (view.input as { sourceVaultName?: unknown } | undefined)?.sourceVaultName;
+  const vault = typeof inputVault === 'string' ? inputVault : undefined;
+  const location = access.locationOf(view.name, vault);
   const report = await tryRead(access, location);
   const error = view.error ? describeExecutionError(view.error, view.cause) : `execution ${view.status}`;
   if (report) {
     const summary = fromReport(report, siblingFiles(location ?? ''));
     return { ...summary, error: summary.error ?? error, outcome: 'FAILED' };
   }
-  const vault = (view.input as { sourceVaultName?: unknown } | undefined)?.sourceVaultName;
-  return fromFailure(typeof vault === 'string' ? vault : '(unknown)', error, view.name);
+  return fromFailure(vault ?? '(unknown)', error, view.name);
 }
 
 export async function collectSummary(view: ExecutionView, access: ReportAccess): Promise<MigrationSummary> {
@@ -152,7 +156,9 @@ export async function collectSummary(view: ExecutionView, access: ReportAccess):
     for (const entry of output.vaults) {
       if (entry.failure || !entry.reportLocation) {
         const failure = childFailure(entry.failure ?? {});
-        const location = failure.executionName ? access.locationOf(failure.executionName) : undefined;
+        const location = failure.executionName
+          ? access.locationOf(failure.executionName, entry.sourceVaultName)
+          : undefined;
         const report = await tryRead(access, location);
         const error = describeExecutionError(failure.error, failure.cause);
         if (report) {

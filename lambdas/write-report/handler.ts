@@ -343,7 +343,7 @@ export interface WriteReportOptions {
 }
 
 /**
- * Writes `<executionId>/report.json`, `report.csv` and `summary.txt`, streaming the rows (memory
+ * Writes `<vault>/<executionId>/report.json`, `report.csv` and `summary.txt`, streaming the rows (memory
  * holds one partition of the listings, see partitions.ts, and a few upload parts), notifies REPORT_TOPIC_ARN
  * when an SNS client is wired, and returns the execution's short output. `now` is the time
  * classification is judged at (the emulator's clock in local runs).
@@ -375,7 +375,7 @@ export async function writeReport(
     const report = assemble(event, view, written, now);
     const summary = summaryText(report);
 
-    const folder = reportFolder(report.executionId);
+    const folder = reportFolder(report.executionId, report.sourceVault.name);
     const location = {
       json: await destination.put(
         `${folder}/report.json`,

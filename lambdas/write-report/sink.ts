@@ -19,7 +19,7 @@ import { ConfigurationError } from '#shared/errors.ts';
 export type ReportBody = Iterable<string> | AsyncIterable<string>;
 
 export interface ReportSink {
-  /** Stores one file of a report under `key` (`<executionId>/report.json`) and returns where it went. */
+  /** Stores one file of a report under `key` (`<vault>/<executionId>/report.json`) and returns where it went. */
   put(key: string, body: ReportBody, contentType: string): Promise<string>;
 }
 
@@ -110,15 +110,21 @@ export function reportSinkFromConfig(
   throw new ConfigurationError('Neither REPORT_DIR nor REPORT_BUCKET is set: the report has nowhere to go');
 }
 
-/**
- * A file-system and S3 safe folder name for an execution: the name part of an execution ARN, with
- * anything but letters, digits, '.', '_' and '-' replaced, and never '.' or '..'.
- */
-export function reportFolder(executionId: string): string {
-  const name = executionId.slice(executionId.lastIndexOf(':') + 1);
-  const safe = name
+/** A file-system and S3 safe path segment: letters, digits, '.', '_' and '-', never '.' or '..'. */
+function safeSegment(text: string): string {
+  return text
     .replace(/[^A-Za-z0-9._-]/g, '_')
     .replace(/^\.+/, '_')
     .slice(0, 200);
-  return safe === '' ? 'unnamed-execution' : safe;
+}
+
+/**
+ * Where an execution's report is filed: `<source vault>/<execution name>` (an operator looks for a
+ * vault, and a batch names its children by hash), or the execution name alone when no vault is
+ * known (a failure before the input named one). The name is the last part of an execution ARN.
+ */
+export function reportFolder(executionId: string, sourceVaultName?: string | null): string {
+  const name = safeSegment(executionId.slice(executionId.lastIndexOf(':') + 1)) || 'unnamed-execution';
+  const vault = sourceVaultName ? safeSegment(sourceVaultName) : '';
+  return vault === '' ? name : `${vault}/${name}`;
 }

@@ -161,8 +161,9 @@ export function accountState(emulator: Emulator): AccountState {
   };
 }
 
-function readReport(reportDir: string, executionName: string): ReportFile | null {
-  const path = join(reportDir, executionName, 'report.json');
+/** The report a run wrote: filed by source vault, then by execution (soak names need no escaping). */
+function readReport(reportDir: string, vaultName: string, executionName: string): ReportFile | null {
+  const path = join(reportDir, vaultName, executionName, 'report.json');
   return existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as ReportFile) : null;
 }
 
@@ -378,7 +379,7 @@ export async function soakRun(seed: number, options: RunOptions = {}): Promise<R
     const result = await Promise.race([running, guard.tripped]).finally(guard.cancel);
 
     options.tamper?.(emulator, plan);
-    const report = readReport(reportDir, result.name);
+    const report = readReport(reportDir, plan.sourceVaultName, result.name);
     outcome = result.status === 'SUCCEEDED' ? (report?.outcome ?? 'SUCCEEDED') : `FAILED ${result.error}`;
     const observation: SoakObservation = {
       sourceVaultName: plan.sourceVaultName,

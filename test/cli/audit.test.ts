@@ -69,7 +69,7 @@ describe('reports an auditor accepts', () => {
       'audited',
     ]);
     expect(result.status).toBe(0);
-    const html = readFileSync(join(dir.path, 'audited', 'report.html'), 'utf8');
+    const html = readFileSync(join(dir.path, 'alpha', 'audited', 'report.html'), 'utf8');
     expect(html).toMatch(/<dt>Account<\/dt><dd>123456789012<\/dd>/);
     expect(html).toMatch(/<dt>Region<\/dt><dd>us-east-1<\/dd>/);
     expect(html).not.toContain(dir.path);

@@ -66,17 +66,18 @@ describe('vault-migrator --endpoint, against an emulator started separately', ()
     const ours = aliases.Aliases?.filter((alias) => alias.AliasName === 'alias/vault-migrator') ?? [];
     expect(ours).toHaveLength(1);
 
-    const keyOf = (execution: string) =>
+    // Filed by vault, then by execution.
+    const keyOf = (vault: string, execution: string) =>
       (
-        JSON.parse(readFileSync(join(dir.path, execution, 'report.json'), 'utf8')) as {
+        JSON.parse(readFileSync(join(dir.path, vault, execution, 'report.json'), 'utf8')) as {
           targetVault: { keyArn: string };
         }
       ).targetVault.keyArn;
-    expect(keyOf('first')).toBe(keyOf('second'));
-    expect(keyOf('first')).toMatch(new RegExp(`key/${ours[0]?.TargetKeyId}$`));
+    expect(keyOf('alpha', 'first')).toBe(keyOf('beta', 'second'));
+    expect(keyOf('alpha', 'first')).toMatch(new RegExp(`key/${ours[0]?.TargetKeyId}$`));
 
     // The record says where the calls went.
-    const record = JSON.parse(readFileSync(join(dir.path, 'first', 'execution.json'), 'utf8')) as {
+    const record = JSON.parse(readFileSync(join(dir.path, 'alpha', 'first', 'execution.json'), 'utf8')) as {
       endpoint: string;
     };
     expect(record.endpoint).toBe(emulator.url);

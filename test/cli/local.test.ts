@@ -39,7 +39,8 @@ describe('vault-migrator --local, on the embedded emulator', () => {
     expect(output.counts?.skipped).toBe(1);
     expect(result.stderr).toMatch(/alpha .*10\/10 copies.*migrated/);
     for (const file of ['execution.json', 'report.json', 'report.csv', 'summary.txt', 'report.html']) {
-      expect(existsSync(join(dir.path, 'alpha-run', file)), file).toBe(true);
+      // Filed by vault, then by execution: the record and the HTML beside the report.
+      expect(existsSync(join(dir.path, 'alpha', 'alpha-run', file)), file).toBe(true);
     }
   });
 
@@ -66,7 +67,12 @@ describe('vault-migrator --local, on the embedded emulator', () => {
     ).toBe(10);
 
     // The report file itself, found by path, says the same.
-    const fromFile = await cli(['report', join(dir.path, 'alpha-run', 'report.json'), '--format', 'json']);
+    const fromFile = await cli([
+      'report',
+      join(dir.path, 'alpha', 'alpha-run', 'report.json'),
+      '--format',
+      'json',
+    ]);
     const summary = JSON.parse(fromFile.stdout) as { vaults: Array<{ vault: string; copied: number }> };
     expect(summary.vaults).toEqual([expect.objectContaining({ vault: 'alpha', copied: 10 })]);
   });

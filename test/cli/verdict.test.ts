@@ -82,7 +82,7 @@ describe('--require-target-key', () => {
     const result = await local('migrate', '--vault', 'alpha', '--name', 'alpha-lenient');
     expect(result.status).toBe(0);
     expect(result.stdout.split('\n')[0]).toMatch(/of 10 copies \(\d+%\) on the target key/);
-    const html = readFileSync(join(dir.path, 'alpha-lenient', 'report.html'), 'utf8');
+    const html = readFileSync(join(dir.path, 'alpha', 'alpha-lenient', 'report.html'), 'utf8');
     expect(html).not.toMatch(/class="verdict ok"/);
   });
 });

@@ -201,9 +201,11 @@ describe('writeReport joins partition by partition', () => {
         observe: (observed) => stats.push(observed),
       });
       const json = JSON.parse(
-        await readFile(join(folder, 'test-execution', 'report.json'), 'utf8'),
+        await readFile(join(folder, 'legacy', 'test-execution', 'report.json'), 'utf8'),
       ) as Report;
-      const csv = (await readFile(join(folder, 'test-execution', 'report.csv'), 'utf8')).split('\r\n');
+      const csv = (await readFile(join(folder, 'legacy', 'test-execution', 'report.csv'), 'utf8')).split(
+        '\r\n',
+      );
       return { result, json, csv, stats: stats[0]!, calls: emulator.stats().calls };
     };
     const whole = await written(1);

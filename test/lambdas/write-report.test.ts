@@ -582,6 +582,9 @@ describe('report sinks', () => {
     expect(reportFolder('..')).toBe('_');
     expect(reportFolder('a/b\\c d')).toBe('a_b_c_d');
     expect(reportFolder('')).toBe('unnamed-execution');
+    expect(reportFolder('run-42', 'Legacy_Prod.2019')).toBe('Legacy_Prod.2019/run-42');
+    expect(reportFolder('run-42', '..')).toBe('_/run-42');
+    expect(reportFolder('run-42', null)).toBe('run-42');
   });
 
   it('writes chunks to a file under its directory and refuses keys that leave it', async () => {
@@ -762,7 +765,8 @@ describe('writeReport against the emulator', () => {
 
     expect(emulator.mutations()).toEqual([]);
     expect(result.outcome).toBe('INCOMPLETE');
-    expect(result.reportLocation.json).toBe(join(directory, 'test-execution', 'report.json'));
+    // Filed by vault, then by execution: reports/<vault>/<execution>/.
+    expect(result.reportLocation.json).toBe(join(directory, 'legacy', 'test-execution', 'report.json'));
     expect(result.counts).toMatchObject({
       recoveryPoints: 5,
       copyable: 4,
@@ -890,7 +894,7 @@ describe('writeReport against the emulator', () => {
       NOW,
     );
     expect(result.reportLocation.text).toBe(
-      join(directory, 'report-legacy-2026-06-01T00-00-00-000Z', 'summary.txt'),
+      join(directory, 'legacy', 'report-legacy-2026-06-01T00-00-00-000Z', 'summary.txt'),
     );
   });
 
@@ -979,15 +983,15 @@ describe('writeReport against the emulator', () => {
       );
 
       expect(result.reportLocation).toEqual({
-        json: 's3://migration-reports/test-execution/report.json',
-        csv: 's3://migration-reports/test-execution/report.csv',
-        text: 's3://migration-reports/test-execution/summary.txt',
+        json: 's3://migration-reports/legacy/test-execution/report.json',
+        csv: 's3://migration-reports/legacy/test-execution/report.csv',
+        text: 's3://migration-reports/legacy/test-execution/summary.txt',
       });
       const puts = s3.commandCalls(PutObjectCommand).map((call) => call.args[0].input);
       expect(puts.map((put) => [put.Key, put.ContentType])).toEqual([
-        ['test-execution/report.json', 'application/json; charset=utf-8'],
-        ['test-execution/report.csv', 'text/csv; charset=utf-8'],
-        ['test-execution/summary.txt', 'text/plain; charset=utf-8'],
+        ['legacy/test-execution/report.json', 'application/json; charset=utf-8'],
+        ['legacy/test-execution/report.csv', 'text/csv; charset=utf-8'],
+        ['legacy/test-execution/summary.txt', 'text/plain; charset=utf-8'],
       ]);
       const json = JSON.parse(String(puts[0]?.Body)) as Report;
       expect(json.recoveryPoints).toHaveLength(5);

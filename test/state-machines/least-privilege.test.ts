@@ -87,7 +87,7 @@ function toldInOutput(run: Run): string {
 }
 
 function reportJson(run: Run): string {
-  return readFileSync(join(run.scenario.reportDir, run.result.name, 'report.json'), 'utf8');
+  return readFileSync(join(run.scenario.reportDir, 'legacy', run.result.name, 'report.json'), 'utf8');
 }
 
 describe('least privilege, proven from the synthesized template', () => {

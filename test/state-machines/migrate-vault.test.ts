@@ -115,7 +115,7 @@ describe('MigrateVault, run for real on the local engine', () => {
     expect(result.error).toBe('MigrationIncomplete');
     expect(emulator.backup.vaults.get('legacy')?.recoveryPoints.has(victim)).toBe(true);
     expect(emulator.backup.vaults.get('legacy')?.recoveryPoints.size).toBe(62);
-    const report = readFileSync(`${current?.reportDir}/${result.name}/report.csv`, 'utf8');
+    const report = readFileSync(`${current?.reportDir}/legacy/${result.name}/report.csv`, 'utf8');
     expect(report).toContain(victim);
   });
 

@@ -39,7 +39,9 @@ describe('the report after copy-job history has ended', () => {
     const again = await runner.startExecution('MigrateVault', { sourceVaultName: 'legacy' }, 'again');
     expect((again.output as ReportResult).outcome).toBe('MIGRATED');
 
-    const report = JSON.parse(readFileSync(join(reportDir, 'again', 'report.json'), 'utf8')) as ReportFile;
+    const report = JSON.parse(
+      readFileSync(join(reportDir, 'legacy', 'again', 'report.json'), 'utf8'),
+    ) as ReportFile;
     expect(report.counts.copyable).toBe(12);
     expect(report.counts.notCopied).toBe(0);
     expect(report.counts.copied).toBe(12);

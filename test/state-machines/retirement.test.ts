@@ -85,7 +85,7 @@ describe('MigrateVault retirement on real AWS semantics', () => {
   }
 
   function reportOf(target: Scenario, name: string): { retirement: string; json: string } {
-    const json = readFileSync(`${target.reportDir}/${name}/report.json`, 'utf8');
+    const json = readFileSync(`${target.reportDir}/legacy/${name}/report.json`, 'utf8');
     const parsed = JSON.parse(json) as { summary?: { retirement?: string }; retirementText?: string };
     return { retirement: JSON.stringify(parsed), json };
   }

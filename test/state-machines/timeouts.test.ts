@@ -56,13 +56,13 @@ describe('MigrateVault: a step that times out still gets its report', () => {
     const result = await runWith({ VerifyMigrationFunctionArn: timingOut(verifyMigration, 1) });
     expect(result.status).toBe('FAILED');
     expect(result.error).toBe('States.Timeout');
-    expect(existsSync(`${current?.reportDir}/timeout/report.json`)).toBe(true);
+    expect(existsSync(`${current?.reportDir}/legacy/timeout/report.json`)).toBe(true);
   });
 
   it('writes the failure report when writing the report itself timed out', async () => {
     const result = await runWith({ WriteReportFunctionArn: timingOut(writeReport, 1) });
     expect(result.status).toBe('FAILED');
     expect(result.error).toBe('States.Timeout');
-    expect(existsSync(`${current?.reportDir}/timeout/report.json`)).toBe(true);
+    expect(existsSync(`${current?.reportDir}/legacy/timeout/report.json`)).toBe(true);
   });
 });
