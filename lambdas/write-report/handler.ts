@@ -369,6 +369,12 @@ export async function writeReport(
       const client = backupClient();
       view = await spillAws(client, event.migration, now, partitions);
       written = await writeRows(client, event.migration, partitions, view, { csv, json: rows });
+      if (partitions.unkeyed > 0) {
+        view.readErrors.push(
+          `${partitions.unkeyed} copy jobs or copies in ${event.migration.targetVaultName} had no ResourceArn: ` +
+            'their rows may show them apart from their source',
+        );
+      }
     } else {
       await csv.write(csvHeader());
     }

@@ -118,7 +118,8 @@ export class ScratchFile {
     const text = this.buffer.join('');
     this.buffer = [];
     this.size = 0;
-    if (text !== '') await this.handle.write(text);
+    // writeFile writes it all from the current position (write() may stop short on a full disk).
+    if (text !== '') await this.handle.writeFile(text);
   }
 
   /** What was written, in chunks of about a megabyte. */
@@ -142,6 +143,11 @@ export class ResourcePartitions {
   private closed = false;
   /** Records added so far, by kind. */
   readonly added = { sources: 0, targetRecoveryPoints: 0, copyJobs: 0 };
+  /**
+   * Copies and copy jobs without a ResourceArn: the join meets a source and its copy only in the
+   * partition of their common resource, so these may not meet theirs (AWS always names it).
+   */
+  unkeyed = 0;
   /** The most records one partition held when read back. */
   largestPartition = 0;
 
@@ -190,11 +196,13 @@ export class ResourcePartitions {
 
   addTargetRecoveryPoint(recoveryPoint: TargetRecoveryPoint): Promise<void> {
     this.added.targetRecoveryPoints++;
+    if (!recoveryPoint.ResourceArn) this.unkeyed++;
     return this.add('t', recoveryPoint.ResourceArn, pick(recoveryPoint, TARGET_FIELDS));
   }
 
   addCopyJob(job: ReportCopyJob): Promise<void> {
     this.added.copyJobs++;
+    if (!job.ResourceArn) this.unkeyed++;
     return this.add('j', job.ResourceArn, pick(job, COPY_JOB_FIELDS));
   }
 
@@ -212,7 +220,7 @@ export class ResourcePartitions {
     this.buffered = 0;
     this.writing = this.writing.then(async () => {
       for (const [index, text] of pending.entries()) {
-        if (text !== '') await this.files[index]?.write(text);
+        if (text !== '') await this.files[index]?.writeFile(text);
       }
     });
     return this.writing;
@@ -255,7 +263,8 @@ export class ResourcePartitions {
     if (this.closed) return;
     this.closed = true;
     await this.writing.catch(() => undefined);
-    await Promise.all([...this.files, ...this.scratchFiles].map((file) => file.close()));
+    // The files go whatever a close says: a close error must not hide the report's own outcome.
+    await Promise.allSettled([...this.files, ...this.scratchFiles].map((file) => file.close()));
     await rm(this.directory, { recursive: true, force: true });
   }
 }

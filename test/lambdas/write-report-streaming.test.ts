@@ -112,6 +112,15 @@ describe('ResourcePartitions', () => {
     await partitions.close();
   });
 
+  it('counts copies and copy jobs that name no resource (the join cannot place them with their source)', async () => {
+    const partitions = await ResourcePartitions.open(directory, 4);
+    await partitions.addCopyJob({ CopyJobId: 'job-1' });
+    await partitions.addTargetRecoveryPoint({ RecoveryPointArn: 'copy-1' });
+    await partitions.addCopyJob({ CopyJobId: 'job-2', ResourceArn: 'arn:aws:s3:::bucket' });
+    expect(partitions.unkeyed).toBe(2);
+    await partitions.close();
+  });
+
   it('refuses a partition count that is not a whole number of at least 1', async () => {
     await expect(ResourcePartitions.open(directory, 0)).rejects.toThrow(/at least 1, not 0/);
   });
