@@ -10,7 +10,14 @@ import {
   updateMeanCopySeconds,
 } from '../../lambdas/copy-recovery-points/pump.ts';
 import { copiesPerSource } from '../support/copies.ts';
-import { COPY_ROLE_ARN, emulatorForHandlers, migrationFor, stopEmulator, withEnv } from './helpers.ts';
+import {
+  COPY_ROLE_ARN,
+  emulatorForHandlers,
+  invalidInputMessages,
+  migrationFor,
+  stopEmulator,
+  withEnv,
+} from './helpers.ts';
 
 describe('pump arithmetic', () => {
   it('round-trips handled recovery points through their compact encoding', () => {
@@ -159,18 +166,11 @@ describe('copy-recovery-points against the emulator', () => {
       { ...first, pages: [{ from: 'yesterday', to: 1, done: '' }] },
       { ...first, counters: { ...first.counters, started: -1 } },
     ];
-    const messages: string[] = [];
-    for (const copy of broken) {
-      const error = await copyRecoveryPoints(
-        { migration, copy: copy as CopyState },
-        emulator.clock.now(),
-      ).then(
-        () => undefined,
-        (caught: Error) => caught,
-      );
-      expect(error?.name).toBe('InvalidInput');
-      messages.push(error?.message ?? '');
-    }
+    const messages = await invalidInputMessages(
+      broken.map(
+        (copy) => () => copyRecoveryPoints({ migration, copy: copy as CopyState }, emulator.clock.now()),
+      ),
+    );
     expect(messages[0]).toMatch(/copy\.inFlight\.0\.r/);
     expect(messages[1]).toMatch(/copy\.retries/);
     expect(messages[2]).toMatch(/copy\.pages\.0\.from/);

@@ -59,3 +59,24 @@ export function migrationFor(
     ...overrides,
   };
 }
+
+/**
+ * The InvalidInput message of each call, in order; fails the test when a call succeeds or fails
+ * with another error.
+ */
+export async function invalidInputMessages(calls: ReadonlyArray<() => Promise<unknown>>): Promise<string[]> {
+  const messages: string[] = [];
+  for (const call of calls) {
+    const error = await call().then(
+      () => undefined,
+      (caught: Error) => caught,
+    );
+    if (error?.name !== 'InvalidInput') {
+      throw new Error(
+        `expected InvalidInput, got ${error === undefined ? 'success' : `${error.name}: ${error.message}`}`,
+      );
+    }
+    messages.push(error.message);
+  }
+  return messages;
+}
