@@ -26,9 +26,3 @@ export function countEncryptionByType(byType: EncryptionByResourceType, row: Rep
   byType[type] ??= emptyTally();
   byType[type][outcome]++;
 }
-
-export function encryptionByResourceType(rows: Iterable<ReportRow>): EncryptionByResourceType {
-  const byType: EncryptionByResourceType = {};
-  for (const row of rows) countEncryptionByType(byType, row);
-  return byType;
-}
