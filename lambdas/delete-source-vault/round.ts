@@ -20,6 +20,7 @@ import type { Migration } from '#shared/contracts.ts';
 import { describeRecoveryPoint } from '#shared/describe.ts';
 import { describeError, isAwsError, isVaultNotFound } from '#shared/errors.ts';
 import {
+  type CopiesFound,
   copyKey,
   findCopiesInTarget,
   listCopyJobs,
@@ -492,10 +493,15 @@ export class RetirementRound {
       if (copy === undefined) continue;
       readBack.set(source, [...(readBack.get(source) ?? []), copy]);
     }
-    await this.readBackFromTarget(
-      unresolved.filter((recoveryPoint) => !readBack.has(recoveryPoint.RecoveryPointArn as string)),
-      readBack,
-    );
+    // With the window and the twins read, the target was already searched for these: what is left
+    // had no copy there, or a twin. Otherwise each is matched on its own, reusing a complete window.
+    if (twins === undefined) {
+      await this.readBackFromTarget(
+        unresolved.filter((recoveryPoint) => !readBack.has(recoveryPoint.RecoveryPointArn as string)),
+        readBack,
+        found.complete ? found : undefined,
+      );
+    }
     return readBack;
   }
 
@@ -538,9 +544,10 @@ export class RetirementRound {
   private async readBackFromTarget(
     candidates: readonly RecoveryPointByBackupVault[],
     into: Map<string, CopyReadBack[]>,
+    listed?: CopiesFound,
   ): Promise<void> {
     if (candidates.length === 0) return;
-    let found = await findCopiesInTarget(this.targetVault, candidates, 3);
+    let found = listed ?? (await findCopiesInTarget(this.targetVault, candidates, 3));
     const groups = found.complete ? [candidates] : candidates.map((candidate) => [candidate]);
     for (const group of groups) {
       if (!found.complete) found = await findCopiesInTarget(this.targetVault, group, 10);
