@@ -21,6 +21,14 @@ import { handler as repointBackupPlans } from '../../lambdas/repoint-backup-plan
 import { handler as verifyMigration } from '../../lambdas/verify-migration/handler.ts';
 import { handler as writeReport } from '../../lambdas/write-report/handler.ts';
 import { accessKeyIdFor } from '../iam/identities.ts';
+import {
+  type EngineEvent,
+  ExecutionHistory,
+  jsonText,
+  type LocalExecution,
+  recordEngineEvent,
+  TaskEvents,
+} from './history.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const STATE_MACHINES_DIR = join(here, '..', '..', 'state-machines');
@@ -83,6 +91,12 @@ export interface RunnerOptions {
    * @default true
    */
   perFunctionIdentity?: boolean;
+  /**
+   * Whether to keep every execution's history as Step Functions records it (`executions`), for the
+   * local Step Functions endpoint. Off by default: a long run's history is large.
+   * @default false
+   */
+  recordHistory?: boolean;
 }
 
 /** Figures of one execution, as AWS would count them. */
@@ -132,6 +146,10 @@ export class LocalRunner {
   private pendingTime: Promise<void> = Promise.resolve();
   /** Simulated time of Wait states inside Map iterations, which run side by side. */
   private readonly iterationClock: IterationClock;
+  /** Simulated minus wall time, as last read: history events are stamped with simulated time. */
+  private clockOffsetMs = 0;
+  /** With `recordHistory`: every execution started, nested ones included, by execution ARN. */
+  readonly executions = new Map<string, LocalExecution>();
 
   constructor(private readonly options: RunnerOptions) {
     this.region = options.region ?? 'us-east-1';
@@ -159,6 +177,10 @@ export class LocalRunner {
 
   get time(): SimulatedTime {
     return this.options.time;
+  }
+
+  executionArn(stateMachine: AnyStateMachineName, name: string): string {
+    return `arn:aws:states:${this.region}:${this.accountId}:execution:${stateMachine}:${name}`;
   }
 
   stateMachineArn(name: AnyStateMachineName): string {
@@ -223,6 +245,7 @@ export class LocalRunner {
     input: unknown,
     name: string,
     executions: ExecutionStats[],
+    parentArn?: string,
   ): Promise<Omit<ExecutionResult, 'executions'>> {
     const definition = this.definition(stateMachine);
     const stats: ExecutionStats = {
@@ -236,10 +259,14 @@ export class LocalRunner {
       statesEntered: {},
     };
     executions.push(stats);
-    const startTime = (await this.options.time.now()).toISOString();
-    const executionArn = `arn:aws:states:${this.region}:${this.accountId}:execution:${stateMachine}:${name}`;
+    const started = await this.options.time.now();
+    this.clockOffsetMs = started.getTime() - Date.now();
+    const startTime = started.toISOString();
+    const executionArn = this.executionArn(stateMachine, name);
+    const history = this.options.recordHistory ? this.recordExecution(stateMachine, name, input, parentArn) : undefined;
+    const tasks = history ? new TaskEvents(history) : undefined;
     const lastResults = new Map<string, unknown>();
-    const handlers = this.taskHandlers(definition, stats, lastResults, executions);
+    const handlers = this.taskHandlers(definition, stats, lastResults, executions, history, tasks);
     const waits = this.waitOverrides(definition, lastResults);
     const machine = new StateMachine(definition, { validationOptions: { checkArn: false } });
     const execution = machine.run(input as never, {
@@ -253,6 +280,7 @@ export class LocalRunner {
     });
     const counting = (async () => {
       for await (const event of execution.eventLogs) {
+        if (history) recordEngineEvent(history, event as EngineEvent, tasks);
         if (event.type === 'StateEntered') {
           stats.stateTransitions++;
           stats.statesEntered[event.state.name] = (stats.statesEntered[event.state.name] ?? 0) + 1;
@@ -273,19 +301,46 @@ export class LocalRunner {
     try {
       const output = await execution.result;
       await counting;
+      history?.end({ status: 'SUCCEEDED', output });
       return { name, status: 'SUCCEEDED', output };
     } catch (error) {
       await counting.catch(() => undefined);
       stats.status = 'FAILED';
       const failure =
         error instanceof ExecutionError ? (error.cause as { name?: string; message?: string }) : undefined;
-      return {
-        name,
-        status: 'FAILED',
+      const ended = {
+        status: 'FAILED' as const,
         error: failure?.name ?? (error as Error).name,
         cause: failure?.message ?? (error as Error).message,
       };
+      history?.end(ended);
+      return { name, ...ended };
     }
+  }
+
+  private recordExecution(
+    stateMachine: AnyStateMachineName,
+    name: string,
+    input: unknown,
+    parentArn: string | undefined,
+  ): ExecutionHistory {
+    const execution: LocalExecution = {
+      executionArn: this.executionArn(stateMachine, name),
+      stateMachineArn: this.stateMachineArn(stateMachine),
+      name,
+      status: 'RUNNING',
+      startDate: new Date(Date.now() + this.clockOffsetMs),
+      input: jsonText(input),
+      ...(parentArn ? { parentArn } : {}),
+      events: [],
+    };
+    this.executions.set(execution.executionArn, execution);
+    const history = new ExecutionHistory(execution, () => new Date(Date.now() + this.clockOffsetMs));
+    history.add('ExecutionStarted', {
+      input: execution.input,
+      roleArn: `arn:aws:iam::${this.accountId}:role/vault-migrator-${stateMachine}`,
+    });
+    return history;
   }
 
   private taskHandlers(
@@ -293,6 +348,8 @@ export class LocalRunner {
     stats: ExecutionStats,
     lastResults: Map<string, unknown>,
     executions: ExecutionStats[],
+    history: ExecutionHistory | undefined,
+    tasks: TaskEvents | undefined,
   ) {
     const handlers: Record<string, (input: never) => Promise<never>> = {};
     const afterIterationWait = iterationWaits(definition);
@@ -309,7 +366,19 @@ export class LocalRunner {
             Input: unknown;
           }) => {
             await this.pendingTime;
-            return this.nestedExecution(request, executions);
+            const name = request.Name ?? `nested-${Date.now().toString(36)}`;
+            const attempt = tasks?.scheduled(stateName, request, SYNC_START_EXECUTION, this.region);
+            try {
+              const result = await this.nestedExecution({ ...request, Name: name }, executions, (arn) =>
+                attempt?.submitted({ ExecutionArn: arn, StartDate: Date.now() / 1000 }),
+                history?.execution.executionArn,
+              );
+              attempt?.succeeded(result);
+              return result;
+            } catch (error) {
+              attempt?.failed(error as Error);
+              throw error;
+            }
           }) as never;
           continue;
         }
@@ -323,7 +392,9 @@ export class LocalRunner {
           return this.iterationClock.busy(async () => {
             stats.lambdaInvocations++;
             const now = await this.options.time.now();
-            process.env.VAULT_MIGRATOR_CLOCK_OFFSET_MS = String(now.getTime() - Date.now());
+            this.clockOffsetMs = now.getTime() - Date.now();
+            process.env.VAULT_MIGRATOR_CLOCK_OFFSET_MS = String(this.clockOffsetMs);
+            const attempt = tasks?.scheduled(stateName, event, resource);
             try {
               // Each invocation signs its calls as its own function's role (IAM in the loop).
               const invoke = () => lambda(event, lambdaContext(key as string));
@@ -332,6 +403,7 @@ export class LocalRunner {
                   ? await invoke()
                   : await runAsLocalCaller(accessKeyIdFor(key as string), invoke);
               lastResults.set(resultPath, result);
+              attempt?.succeeded(result);
               return result;
             } catch (error) {
               // As Lambda reports it: the error's name as errorType, a JSON cause.
@@ -339,6 +411,7 @@ export class LocalRunner {
                 JSON.stringify({ errorType: (error as Error).name, errorMessage: (error as Error).message }),
               );
               failure.name = (error as Error).name || 'Error';
+              attempt?.failed(failure);
               throw failure;
             }
           });
@@ -350,8 +423,10 @@ export class LocalRunner {
   }
 
   private async nestedExecution(
-    request: { StateMachineArn: string; Name?: string; Input: unknown },
+    request: { StateMachineArn: string; Name: string; Input: unknown },
     executions: ExecutionStats[],
+    onStart: (executionArn: string) => void,
+    parentArn: string | undefined,
   ) {
     const target = Object.keys(this.files).find(
       (name) => this.stateMachineArn(name) === request.StateMachineArn,
@@ -360,9 +435,10 @@ export class LocalRunner {
       throw Object.assign(new Error(`No local state machine ${request.StateMachineArn}`), {
         name: 'StateMachineDoesNotExist',
       });
-    const name = request.Name ?? `nested-${Date.now().toString(36)}`;
-    const result = await this.run(target, request.Input, name, executions);
-    const executionArn = `arn:aws:states:${this.region}:${this.accountId}:execution:${target}:${name}`;
+    const name = request.Name;
+    const executionArn = this.executionArn(target, name);
+    onStart(executionArn);
+    const result = await this.run(target, request.Input, name, executions, parentArn);
     if (result.status === 'SUCCEEDED') {
       return { ExecutionArn: executionArn, Name: name, Status: 'SUCCEEDED', Output: result.output } as never;
     }
