@@ -6,6 +6,7 @@ import { Command, CommanderError } from 'commander';
 import { demoCommand } from './commands/demo.ts';
 import { type Action, migrateAllCommand, migrateCommand } from './commands/migrate.ts';
 import { reportCommand } from './commands/report.ts';
+import { serveCommand } from './commands/serve.ts';
 import { statusCommand } from './commands/status.ts';
 import { CliError, EXIT, fromAwsError, oneLine, UsageError } from './errors.ts';
 import { type CliIO, processIO } from './io.ts';
@@ -40,6 +41,7 @@ function build(io: CliIO, action: Action): Command {
   program.addCommand(migrateAllCommand(io, action));
   program.addCommand(statusCommand(io, action));
   program.addCommand(reportCommand(io, action));
+  program.addCommand(serveCommand(io, action));
   const configure = (command: Command) => {
     command.exitOverride().configureOutput({
       writeOut: (text) => io.stdout.write(text),

@@ -2,13 +2,14 @@
  * Executions on AWS: start one, read it, follow it to its end with DescribeExecution, and read the
  * reports it wrote to the report bucket.
  */
+import { isAbsolute } from 'node:path';
 import type { Readable } from 'node:stream';
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { DescribeExecutionCommand, type SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { reportFolder } from '../../lambdas/write-report/sink.ts';
 import { CliError, fromAwsError } from '../errors.ts';
 import type { ExecutionView, ReportAccess } from '../report/collect.ts';
-import { readReportHead } from '../report/load.ts';
+import { readReportFile, readReportHead } from '../report/load.ts';
 
 /** `arn:aws:states:R:A:stateMachine:NAME` -> `arn:aws:states:R:A:execution:NAME:EXECUTION`. */
 export function executionArnFor(stateMachineArn: string, executionName: string): string {
@@ -103,12 +104,12 @@ export async function followExecution(
   sfn: SFNClient,
   executionArn: string,
   intervalMs: number,
-  onPoll: (view: ExecutionView) => void,
+  onPoll: (view: ExecutionView) => void | Promise<void>,
   signal?: AbortSignal,
 ): Promise<ExecutionView> {
   for (;;) {
     const view = await describeExecution(sfn, executionArn);
-    onPoll(view);
+    await onPoll(view);
     if (view.status !== 'RUNNING' || signal?.aborted) return view;
     await sleep(intervalMs, signal);
   }
@@ -119,10 +120,15 @@ function parseS3(location: string): { bucket: string; key: string } | undefined 
   return match ? { bucket: match[1] as string, key: match[2] as string } : undefined;
 }
 
-/** Reports in the report bucket (execution outputs name them as s3://bucket/key). */
+/**
+ * Reports in the report bucket (execution outputs name them as s3://bucket/key). A local Step
+ * Functions endpoint (`serve`) runs the Lambdas with a report directory: its outputs name files,
+ * read from this machine.
+ */
 export function s3Reports(s3: () => S3Client, bucket: string | undefined): ReportAccess {
   return {
     async read(location) {
+      if (isAbsolute(location)) return readReportFile(location);
       const where = parseS3(location);
       if (!where) throw new CliError('ReportNotFound', `${location} is not an s3:// location`);
       try {

@@ -7,7 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { EmulatorOptions } from '#emulator/index.ts';
 import { awsClients, callerIdentity } from '../aws/clients.ts';
-import { followExecution, s3Reports, startExecution } from '../aws/execution.ts';
+import { s3Reports, startExecution } from '../aws/execution.ts';
 import { findDeployment, type StateMachineKind } from '../aws/stack.ts';
 import { DEMO_EMULATOR } from '../demo/account.ts';
 import { CliError, EXIT, type ExitStatus } from '../errors.ts';
@@ -16,6 +16,7 @@ import { interruptedRecord, resumeCommand, whatExists } from '../local/interrupt
 import { executionFolder, findRecord, localReports, writeRecord } from '../local/records.ts';
 import { openLocalSession } from '../local/session.ts';
 import { buildOutput, renderOutput } from '../output/envelope.ts';
+import { followOnAws } from '../progress/aws.ts';
 import { formatDuration, ProgressBoard } from '../progress/board.ts';
 import { ProgressTracker } from '../progress/tracker.ts';
 import { collectSummary, type ExecutionView } from '../report/collect.ts';
@@ -235,27 +236,6 @@ async function runLocally(request: MigrationRequest, options: RunOptions, io: Cl
   return finish(request, record, summary, options, io, 'local');
 }
 
-/** One line on stderr that follows an AWS execution: redrawn on a terminal, printed on change elsewhere. */
-function statusLine(io: CliIO, quiet: boolean | undefined) {
-  let last = '';
-  const started = Date.now();
-  return {
-    update(view: ExecutionView) {
-      if (quiet) return;
-      const elapsed = formatDuration(Date.now() - started).replace('<1 min', 'under a minute');
-      if (io.stderr.isTTY) {
-        io.stderr.write(`\r\x1b[2K${view.name}: ${view.status}, ${elapsed} so far`);
-      } else if (view.status !== last) {
-        io.stderr.write(`${view.name}: ${view.status}\n`);
-      }
-      last = view.status;
-    },
-    end() {
-      if (!quiet && io.stderr.isTTY) io.stderr.write('\n');
-    },
-  };
-}
-
 async function runOnAws(request: MigrationRequest, options: RunOptions, io: CliIO): Promise<ExitStatus> {
   const clients = awsClients(io, options.region);
   try {
@@ -267,28 +247,17 @@ async function runOnAws(request: MigrationRequest, options: RunOptions, io: CliI
       request.executionName,
     );
     if (!options.quiet) io.stderr.write(`Started ${executionArn}\n`);
-    const line = statusLine(io, options.quiet);
-    const abort = new AbortController();
-    const release = interruption.hold(() => {
-      abort.abort();
-      line.end();
-      io.stderr.write(
-        `The execution goes on in AWS. Follow it with: vault-migrator status ${executionArn} --follow\n`,
-      );
-    });
-    let view: ExecutionView;
-    try {
-      view = await followExecution(
-        clients.sfn(),
-        executionArn,
-        options.pollInterval * 1000,
-        (current) => line.update(current),
-        abort.signal,
-      );
-    } finally {
-      line.end();
-      release();
-    }
+    const { view } = await followOnAws(
+      clients.sfn(),
+      executionArn,
+      {
+        pollIntervalMs: options.pollInterval * 1000,
+        quiet: options.quiet,
+        vault: request.vault,
+        interruptedMessage: `The execution goes on in AWS. Follow it with: vault-migrator status ${executionArn} --follow`,
+      },
+      io,
+    );
     const summary = await collectSummary(view, s3Reports(clients.s3, deployment.reportBucket));
     summary.context = runContext('aws', view.arn, { caller: await callerIdentity(clients) });
     for (const vault of summary.vaults) {

@@ -3,12 +3,11 @@
  */
 import { Command } from 'commander';
 import { awsClients } from '../aws/clients.ts';
-import { followExecution } from '../aws/execution.ts';
 import { EXIT, type ExitStatus } from '../errors.ts';
 import { type CliIO, paint, useColour } from '../io.ts';
 import { buildOutput, renderOutput } from '../output/envelope.ts';
+import { followOnAws } from '../progress/aws.ts';
 import { formatDuration } from '../progress/board.ts';
-import type { ExecutionView } from '../report/collect.ts';
 import { type MigrationSummary, OUTCOME_LABEL, succeeded } from '../report/model.ts';
 import { displayPath } from '../report/text.ts';
 import type { Action } from './migrate.ts';
@@ -79,7 +78,7 @@ export function statusCommand(io: CliIO, action: Action): Command {
       '<execution>',
       'execution ARN or name (on AWS), or a local run: its name, folder or execution.json',
     )
-    .option('--follow', 'on AWS: wait for a running execution to end, showing its status');
+    .option('--follow', 'on AWS: wait for a running execution to end, showing the progress of each vault');
   addWhereOptions(command, { running: false });
   addOutputOptions(command, { json: true });
   command.addHelpText('after', EXAMPLES);
@@ -96,16 +95,16 @@ export function statusCommand(io: CliIO, action: Action): Command {
         ) {
           const clients = awsClients(io, options.region);
           try {
-            let last = '';
-            const view: ExecutionView = await followExecution(
+            const { view } = await followOnAws(
               clients.sfn(),
               resolved.view.arn,
-              options.pollInterval * 1000,
-              (current) => {
-                if (!options.quiet && current.status !== last)
-                  io.stderr.write(`${current.name}: ${current.status}\n`);
-                last = current.status;
+              {
+                pollIntervalMs: options.pollInterval * 1000,
+                quiet: options.quiet,
+                startedAt: resolved.view.startDate ? Date.parse(resolved.view.startDate) : undefined,
+                interruptedMessage: `The execution goes on in AWS. Follow it again with: vault-migrator status ${resolved.view.arn} --follow`,
               },
+              io,
             );
             resolved = { ...resolved, view };
           } finally {

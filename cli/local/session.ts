@@ -52,6 +52,8 @@ export interface LocalOptions {
   region?: string | undefined;
   /** The key named with --kms-key: then no key is created. */
   kmsKey?: string | undefined;
+  /** Keep each execution's history as Step Functions records it (for the local Step Functions endpoint). */
+  recordHistory?: boolean | undefined;
 }
 
 export interface LocalSession {
@@ -250,6 +252,7 @@ export async function openLocalSession(options: LocalOptions, io: CliIO): Promis
     accountId,
     time,
     perFunctionIdentity: authorization !== undefined,
+    ...(options.recordHistory ? { recordHistory: true } : {}),
     environment: {
       AWS_ENDPOINT_URL: endpoint,
       AWS_REGION: region,

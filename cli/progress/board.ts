@@ -43,6 +43,12 @@ export interface BoardOptions {
   colour?: boolean;
   /** Wall-clock start, for the footer. */
   startedAt?: number;
+  /**
+   * What the footer's time is: the simulated time of a local run (and the wall seconds it took), or
+   * on AWS the time the execution has been running.
+   * @default 'simulated'
+   */
+  clock?: 'simulated' | 'execution';
 }
 
 export class ProgressBoard {
@@ -55,6 +61,7 @@ export class ProgressBoard {
   private readonly live: boolean;
   private readonly style: ReturnType<typeof paint>;
   private readonly startedAt: number;
+  private readonly clock: 'simulated' | 'execution';
 
   constructor(
     private readonly stream: OutputStream,
@@ -64,6 +71,7 @@ export class ProgressBoard {
     this.live = stream.isTTY === true;
     this.style = paint(options.colour ?? false);
     this.startedAt = options.startedAt ?? Date.now();
+    this.clock = options.clock ?? 'simulated';
     tracker.onChange = () => this.changed();
   }
 
@@ -181,6 +189,14 @@ export class ProgressBoard {
   }
 
   footer(): string {
+    if (this.clock === 'execution') {
+      const overall = this.overall();
+      const running = formatDuration(Math.max(0, Date.now() - this.startedAt)).replace(
+        '<1 min',
+        'under a minute',
+      );
+      return this.style('dim', `${overall ? `${overall} · ` : ''}running ${running}`);
+    }
     const simulated = formatDuration(this.tracker.simulatedElapsedMs);
     const wall = ((Date.now() - this.startedAt) / 1000).toFixed(1);
     const overall = this.overall();

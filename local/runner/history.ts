@@ -154,17 +154,12 @@ export class TaskEvents {
     const history = this.history;
     const retried = this.failedCalls.get(stateName);
     this.failedCalls.delete(stateName);
-    const entered =
-      retried ?? history.add('TaskStateEntered', { name: stateName, input: jsonText(input) });
+    const entered = retried ?? history.add('TaskStateEntered', { name: stateName, input: jsonText(input) });
     const integration = STATES_RESOURCE.exec(resource);
     const exited = (after: number, output: unknown) =>
       history.add('TaskStateExited', { name: stateName, output: jsonText(output) }, after);
     if (!integration) {
-      const scheduled = history.add(
-        'LambdaFunctionScheduled',
-        { resource, input: jsonText(input) },
-        entered,
-      );
+      const scheduled = history.add('LambdaFunctionScheduled', { resource, input: jsonText(input) }, entered);
       const started = history.add('LambdaFunctionStarted', undefined, scheduled);
       return {
         submitted: () => undefined,

@@ -263,7 +263,9 @@ export class LocalRunner {
     this.clockOffsetMs = started.getTime() - Date.now();
     const startTime = started.toISOString();
     const executionArn = this.executionArn(stateMachine, name);
-    const history = this.options.recordHistory ? this.recordExecution(stateMachine, name, input, parentArn) : undefined;
+    const history = this.options.recordHistory
+      ? this.recordExecution(stateMachine, name, input, parentArn)
+      : undefined;
     const tasks = history ? new TaskEvents(history) : undefined;
     const lastResults = new Map<string, unknown>();
     const handlers = this.taskHandlers(definition, stats, lastResults, executions, history, tasks);
@@ -369,8 +371,10 @@ export class LocalRunner {
             const name = request.Name ?? `nested-${Date.now().toString(36)}`;
             const attempt = tasks?.scheduled(stateName, request, SYNC_START_EXECUTION, this.region);
             try {
-              const result = await this.nestedExecution({ ...request, Name: name }, executions, (arn) =>
-                attempt?.submitted({ ExecutionArn: arn, StartDate: Date.now() / 1000 }),
+              const result = await this.nestedExecution(
+                { ...request, Name: name },
+                executions,
+                (arn) => attempt?.submitted({ ExecutionArn: arn, StartDate: Date.now() / 1000 }),
                 history?.execution.executionArn,
               );
               attempt?.succeeded(result);

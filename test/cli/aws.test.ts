@@ -79,6 +79,11 @@ describe('vault-migrator on AWS (a fake Step Functions, CloudFormation and S3 on
       'Started arn:aws:states:eu-west-1:123456789012:execution:BackupVaultMigrator-MigrateVault:legacy-run',
     );
     expect(result.stderr).toContain(`Report: ${LOCATION.json}`);
+    // This fake serves no history: the command says so once, then shows the status.
+    expect(aws.calls.filter((call) => call === 'AWSStepFunctions.GetExecutionHistory')).toHaveLength(1);
+    expect(result.stderr).toContain(
+      "vault-migrator: no live progress: the execution's history cannot be read (UnknownOperationException: UnknownError); showing its status only (the operator needs states:GetExecutionHistory)\nlegacy-run: RUNNING\nlegacy-run: SUCCEEDED\n",
+    );
     // The table comes from the report in the bucket: it knows why recovery points were skipped.
     expect(result.stdout).toMatch(
       /legacy\s+migrated, source kept\s+305\s+301\s+4\s+0\s+120\s+130\s+51\s+2\s+kept: 4 recovery points stay/,

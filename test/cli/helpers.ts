@@ -14,10 +14,10 @@ export interface CliResult {
 /** Runs the command in this process, with its output captured. */
 export async function cli(
   argv: string[],
-  options: { cwd?: string; env?: Record<string, string | undefined>; tty?: boolean } = {},
+  options: { cwd?: string; env?: Record<string, string | undefined>; tty?: boolean; columns?: number } = {},
 ): Promise<CliResult> {
   const stdout = new BufferStream(false);
-  const stderr = new BufferStream(options.tty ?? false, 120);
+  const stderr = new BufferStream(options.tty ?? false, options.columns ?? 120);
   const status = await run(argv, {
     stdout,
     stderr,

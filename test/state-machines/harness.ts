@@ -29,6 +29,7 @@ export async function scenario(
   options: EmulatorOptions = {},
   environment: Record<string, string> = {},
   iam: SynthOptions = {},
+  runnerOptions: { recordHistory?: boolean } = {},
 ): Promise<Scenario> {
   const emulator = await startEmulator({ randomSeed: 5, ...options });
   const keyArn = emulator.kms.addKey({ alias: 'alias/vault-migrator' }).arn;
@@ -40,6 +41,7 @@ export async function scenario(
   );
   const reportDir = mkdtempSync(join(tmpdir(), 'vault-migrator-'));
   const runner = new LocalRunner({
+    ...runnerOptions,
     time: emulatorTime(emulator),
     environment: {
       AWS_ENDPOINT_URL: emulator.url,

@@ -1,0 +1,179 @@
+/**
+ * The AWS mode, end to end, without an account: `serve` runs the local engine behind the Step
+ * Functions API on 127.0.0.1, and the command talks to it through the SDK exactly as to AWS
+ * (AWS_ENDPOINT_URL_SFN). The progress board is drawn from the executions' histories.
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type LocalStepFunctions, serveStepFunctions } from '../../cli/commands/serve.ts';
+import { BufferStream, visibleLength } from '../../cli/io.ts';
+import { OutputSchema } from '../../cli/output/schema.ts';
+import { cli, SMALL_ACCOUNT, STACK_TRACE, tempDir } from './helpers.ts';
+
+describe('migrate and status --follow in AWS mode, against the local Step Functions endpoint', () => {
+  const dir = tempDir();
+  let served: LocalStepFunctions;
+  const env = () => ({
+    AWS_ENDPOINT_URL_SFN: served.url,
+    AWS_REGION: served.region,
+    AWS_ACCESS_KEY_ID: 'AKIDOPERATOR',
+    AWS_SECRET_ACCESS_KEY: 'secret',
+    AWS_MAX_ATTEMPTS: '1',
+  });
+  const onAws = (argv: string[], options: { tty?: boolean; columns?: number } = {}) =>
+    cli([...argv, '--poll-interval', '0.05'], { env: env(), cwd: dir.path, ...options });
+
+  beforeAll(async () => {
+    const seed = join(dir.path, 'account.json');
+    writeFileSync(seed, JSON.stringify(SMALL_ACCOUNT));
+    served = await serveStepFunctions(
+      // Copy rounds take real time (a simulated minute is 2 ms): the command sees the execution run.
+      { seed, reportDir: join(dir.path, 'reports'), waitScale: 0.00004 },
+      { stdout: new BufferStream(), stderr: new BufferStream(), env: { ...process.env }, cwd: dir.path },
+    );
+  });
+
+  afterAll(async () => {
+    await served.stop();
+    dir.remove();
+  });
+
+  it('migrate shows each phase and the copy counts as they move, from the history, then the summary', async () => {
+    const result = await onAws([
+      'migrate',
+      '--state-machine-arn',
+      served.stateMachineArn('MigrateVault'),
+      '--vault',
+      'alpha',
+      '--max-concurrency',
+      '3',
+      '--name',
+      'alpha-lines',
+    ]);
+    expect(result.stderr).not.toMatch(STACK_TRACE);
+    expect(result.status).toBe(0);
+    const lines = result.stderr.split('\n');
+    expect(lines[0]).toBe(
+      `Started arn:aws:states:${served.region}:${served.accountId}:execution:MigrateVault:alpha-lines`,
+    );
+    // Not a terminal: a timestamped line per phase and per quarter of the copies.
+    const progress = lines.filter((line) => /^\d{4}-\d{2}-\d{2}T\S+Z alpha /.test(line));
+    const phases = progress.map((line) => line.replace(/^.*\s{2}/, ''));
+    expect(phases).toEqual(
+      expect.arrayContaining([
+        'planning',
+        'repointing backup plans',
+        'verifying',
+        'writing the report',
+        'migrated',
+      ]),
+    );
+    expect(progress.some((line) => /copying \(\d running\)/.test(line))).toBe(true);
+    const counts = progress.flatMap((line) => {
+      const match = / (\d+)\/(\d+) copies/.exec(line);
+      return match ? [Number(match[1])] : [];
+    });
+    expect(counts.length).toBeGreaterThanOrEqual(3);
+    expect(counts.at(-1)).toBe(10);
+    expect(new Set(counts).size).toBeGreaterThan(2);
+    expect(result.stderr).not.toMatch(/no live progress/);
+    expect(result.stdout).toMatch(/MigrateVault alpha-lines: SUCCEEDED/);
+    // The report the Lambdas wrote is read and summarized (its location is a file of this machine).
+    expect(result.stderr).toMatch(/Report: .*\/reports\/alpha\/alpha-lines\/report\.json/);
+  });
+
+  it('draws the board at 80 columns on a terminal, every line within the width, with the execution time', async () => {
+    const result = await onAws(
+      [
+        'migrate-all',
+        '--include-aws-managed',
+        '--state-machine-arn',
+        served.stateMachineArn('MigrateAllVaults'),
+        '--name',
+        'batch-board',
+      ],
+      { tty: true, columns: 80 },
+    );
+    expect(result.status).toBe(0);
+    // The last frame the board drew: one line per vault of the batch and the footer.
+    // (What comes before the first frame is the "Started <execution ARN>" line.)
+    const frames = result.stderr
+      .split('\x1b[2K')
+      .slice(1)
+      .map((line) => line.replace(/\n.*$/s, ''));
+    const last = (vault: string) => frames.filter((line) => line.startsWith(vault)).at(-1) ?? '';
+    expect(last('alpha')).toMatch(/█+ {2}10\/10 copies .*migrated/);
+    expect(last('beta')).toMatch(/6\/6 copies .*migrated/);
+    const footer = frames.filter((line) => line.startsWith('overall')).at(-1);
+    expect(footer).toMatch(/^overall 100% \(16\/16\) · running /);
+    for (const line of frames) expect(visibleLength(line)).toBeLessThanOrEqual(79);
+  });
+
+  it('prints the same JSON shape as any run with --json', async () => {
+    const result = await onAws([
+      'migrate',
+      '--state-machine-arn',
+      served.stateMachineArn('MigrateVault'),
+      '--vault',
+      'beta',
+      '--dry-run',
+      '--json',
+      '--name',
+      'beta-json',
+    ]);
+    expect(result.status).toBe(0);
+    const output = OutputSchema.parse(JSON.parse(result.stdout));
+    expect(output).toMatchObject({
+      command: 'migrate',
+      ok: true,
+      execution: { name: 'beta-json', where: 'aws', status: 'SUCCEEDED', dryRun: true },
+    });
+    expect(output.vaults.map((vault) => vault.vault)).toEqual(['beta']);
+  });
+
+  it('status --follow shows the board of an execution started elsewhere', async () => {
+    const sfn = new SFNClient({
+      endpoint: served.url,
+      region: served.region,
+      credentials: { accessKeyId: 'x', secretAccessKey: 'y' },
+    });
+    try {
+      const { executionArn } = await sfn.send(
+        new StartExecutionCommand({
+          stateMachineArn: served.stateMachineArn('MigrateVault'),
+          name: 'alpha-followed',
+          input: JSON.stringify({ sourceVaultName: 'alpha', maxConcurrentCopies: 2, dryRun: true }),
+        }),
+      );
+      const result = await onAws(['status', executionArn as string, '--follow']);
+      expect(result.status).toBe(0);
+      expect(result.stderr).toMatch(/Z alpha .*dry run/);
+      expect(result.stdout).toMatch(/Status {4}SUCCEEDED/);
+      const described = await sfn.send(new DescribeExecutionCommand({ executionArn }));
+      expect(described.status).toBe('SUCCEEDED');
+    } finally {
+      sfn.destroy();
+    }
+  });
+
+  it('reads the history within a bounded number of calls per poll', async () => {
+    served.api.calls.length = 0;
+    const result = await onAws([
+      'migrate-all',
+      '--include-aws-managed',
+      '--state-machine-arn',
+      served.stateMachineArn('MigrateAllVaults'),
+      '--name',
+      'batch-calls',
+    ]);
+    expect(result.status).toBe(0);
+    const describes = served.api.calls.filter((call) => call === 'DescribeExecution').length;
+    const histories = served.api.calls.filter((call) => call === 'GetExecutionHistory').length;
+    expect(describes).toBeGreaterThan(0);
+    // At most 10 history calls per poll, plus the polls that read the last events after the end.
+    expect(histories).toBeLessThanOrEqual(10 * (describes + 20));
+    expect(histories).toBeGreaterThanOrEqual(4);
+  });
+});
