@@ -68,6 +68,14 @@ export const OPERATOR_PERMISSIONS: readonly OperatorPermission[] = [
     source: `${SAR}/list_awsstepfunctions.html`,
   },
   {
+    command: 'GetExecutionHistoryCommand',
+    sid: 'ShowProgress',
+    actions: ['states:GetExecutionHistory'],
+    resources: (r) => [r.migrateVaultExecutions, r.migrateAllVaultsExecutions],
+    why: 'the live progress of `migrate`, `migrate-all` and `status --follow`: each task result, from the history',
+    source: `${SAR}/list_awsstepfunctions.html`,
+  },
+  {
     command: 'GetObjectCommand',
     sid: 'ReadReports',
     actions: ['s3:GetObject'],
