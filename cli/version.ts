@@ -4,32 +4,23 @@
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { packageRoot } from '../local/package-root.ts';
 
-/** The folder of the package.json named backup-vault-migrator above this file (source or build). */
-function packageRoot(): string | undefined {
-  let folder = dirname(fileURLToPath(import.meta.url));
-  for (let depth = 0; depth < 5; depth++) {
-    const file = join(folder, 'package.json');
-    if (existsSync(file)) {
-      try {
-        const parsed = JSON.parse(readFileSync(file, 'utf8')) as { name?: unknown };
-        if (parsed.name === 'backup-vault-migrator') return folder;
-      } catch {
-        // Not ours: keep looking.
-      }
-    }
-    folder = dirname(folder);
+/** The package's folder (source or build), if it can be found. */
+function packageFolder(): string | undefined {
+  try {
+    return packageRoot(import.meta.url);
+  } catch {
+    return undefined;
   }
-  return undefined;
 }
 
 let cached: { version: string; commit: string | null } | undefined;
 
 export function toolVersion(): { version: string; commit: string | null } {
   if (cached) return cached;
-  const root = packageRoot();
+  const root = packageFolder();
   let version = '0.0.0';
   let commit: string | null = null;
   if (root) {

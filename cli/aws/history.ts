@@ -10,17 +10,15 @@
  * a backlog (the first read of a long history, many vaults at once) is worked off over the next polls.
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { GetExecutionHistoryCommand, type HistoryEvent, type SFNClient } from '@aws-sdk/client-sfn';
+import { stateMachinesDir } from '../../local/package-root.ts';
 import type { TaskObservation } from '../local/observe.ts';
-
-const STATE_MACHINES = fileURLToPath(new URL('../../state-machines/', import.meta.url));
 
 /** Events per GetExecutionHistory page (the API's largest). */
 const PAGE_SIZE = 1000;
 
 /** State name -> the function it invokes (`CopyRecoveryPoints`), from the ASL files that deploy. */
-export function lambdaTasks(directory = STATE_MACHINES): Map<string, string> {
+export function lambdaTasks(directory = stateMachinesDir()): Map<string, string> {
   const tasks = new Map<string, string>();
   const visit = (states: Record<string, Record<string, unknown>>) => {
     for (const [name, state] of Object.entries(states)) {

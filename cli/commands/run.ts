@@ -13,8 +13,8 @@ import { DEMO_EMULATOR } from '../demo/account.ts';
 import { CliError, EXIT, type ExitStatus } from '../errors.ts';
 import { type CliIO, outputWidth, paint, useColour } from '../io.ts';
 import { interruptedRecord, resumeCommand, whatExists } from '../local/interrupted.ts';
+import { localSessionModule } from '../local/load.ts';
 import { executionFolder, findRecord, localReports, writeRecord } from '../local/records.ts';
-import { openLocalSession } from '../local/session.ts';
 import { buildOutput, renderOutput } from '../output/envelope.ts';
 import { followOnAws } from '../progress/aws.ts';
 import { formatDuration, ProgressBoard } from '../progress/board.ts';
@@ -149,6 +149,7 @@ async function runLocally(request: MigrationRequest, options: RunOptions, io: Cl
       EXIT.USAGE,
     );
   }
+  const { openLocalSession } = await localSessionModule();
   const session = await openLocalSession(
     {
       endpoint: options.endpoint,

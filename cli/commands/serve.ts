@@ -7,9 +7,9 @@
  * stack's policies as in every local run.
  */
 import { Command, Option } from 'commander';
-import { StepFunctionsApi } from '../../local/runner/step-functions-api.ts';
+import type { StepFunctionsApi } from '../../local/runner/step-functions-api.ts';
 import type { CliIO } from '../io.ts';
-import { openLocalSession } from '../local/session.ts';
+import { localSessionModule, stepFunctionsApiModule } from '../local/load.ts';
 import { interruption } from './interrupt.ts';
 import type { Action } from './migrate.ts';
 import { DEFAULT_REPORT_DIR, decimal, integer, url } from './options.ts';
@@ -35,6 +35,10 @@ export interface LocalStepFunctions {
 
 /** Opens a local session and serves its engine's Step Functions API until `stop`. */
 export async function serveStepFunctions(options: ServeOptions, io: CliIO): Promise<LocalStepFunctions> {
+  const [{ openLocalSession }, { StepFunctionsApi }] = await Promise.all([
+    localSessionModule(),
+    stepFunctionsApiModule(),
+  ]);
   const session = await openLocalSession(
     {
       endpoint: options.endpoint,

@@ -9,12 +9,12 @@
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import type { AuthorizationPolicies, PolicyDocument } from '#emulator/authorization.ts';
+import { packageRoot } from '../package-root.ts';
 import { accessKeyIdFor, LOCAL_COPY_ROLE_NAME, localFunctionName, localRoleName } from './identities.ts';
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const ROOT = packageRoot();
 const CACHE_DIR = join(ROOT, 'node_modules', '.cache', 'vault-migrator');
 
 type Resources = Record<string, { Type: string; Properties?: Record<string, unknown> }>;

@@ -6,8 +6,7 @@
  * transitions, Lambda invocations, history events and the largest state payload per execution.
  */
 import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import type { Context } from 'aws-lambda';
 import { ExecutionError, StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import { resetClients, runAsLocalCaller } from '#shared/clients.ts';
@@ -21,6 +20,7 @@ import { handler as repointBackupPlans } from '../../lambdas/repoint-backup-plan
 import { handler as verifyMigration } from '../../lambdas/verify-migration/handler.ts';
 import { handler as writeReport } from '../../lambdas/write-report/handler.ts';
 import { accessKeyIdFor } from '../iam/identities.ts';
+import { stateMachinesDir } from '../package-root.ts';
 import {
   type EngineEvent,
   ExecutionHistory,
@@ -30,8 +30,7 @@ import {
   TaskEvents,
 } from './history.ts';
 
-const here = dirname(fileURLToPath(import.meta.url));
-export const STATE_MACHINES_DIR = join(here, '..', '..', 'state-machines');
+export const STATE_MACHINES_DIR = stateMachinesDir();
 
 export type StateMachineName = 'MigrateVault' | 'MigrateAllVaults';
 
