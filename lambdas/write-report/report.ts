@@ -7,7 +7,9 @@
  * copy (`describeActualEncryption`), and the summary says plainly that copies of types AWS Backup
  * does not fully manage keep their source's key or stay unencrypted.
  */
+
 import type { CopyJob, RecoveryPointByBackupVault } from '@aws-sdk/client-backup';
+import { stringify } from 'csv-stringify/sync';
 import {
   type CopyableRecoveryPoint,
   isFinishedStatus,
@@ -479,25 +481,45 @@ export function decideOutcome({
 }
 
 /**
- * One CSV cell (RFC 4180): quoted when it holds a comma, a quote or a line break, quotes doubled.
- * Text that a spreadsheet would run as a formula (=, +, -, @, tab, carriage return first) gets a
- * leading apostrophe; numbers and booleans are written as they are.
+ * One CSV cell, as csvRecord writes it (below): quoted when it holds a comma, a quote or a line
+ * break; text a spreadsheet would run as a formula gets a leading apostrophe.
  */
-export function csvEscape(value: string | number | boolean | null | undefined): string {
-  if (value === null || value === undefined) return '';
-  if (typeof value !== 'string') return String(value);
-  const text = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
-  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+export function csvEscape(value: CsvValue): string {
+  return csvRecord([value]).slice(0, -CRLF.length);
+}
+
+/** A CSV cell's value: text, a number, a flag, or nothing. */
+export type CsvValue = string | number | boolean | null | undefined;
+
+const CRLF = '\r\n';
+
+/**
+ * csv-stringify does the quoting (RFC 4180: commas, quotes, any line break) and defuses formulas
+ * (`escape_formulas`: text starting with = + - @, a tab or a carriage return, or their full-width
+ * forms, gets a leading '); flags are written as true and false, not its default 1 and empty.
+ */
+const CSV_OPTIONS = {
+  escape_formulas: true,
+  record_delimiter: 'windows',
+  // With a record delimiter named, csv-stringify would quote only a whole CRLF: a lone line feed or
+  // carriage return in a value must be quoted too, or a reader splitting lines breaks the row.
+  quote_record_delimiter: true,
+  cast: { boolean: (value: boolean) => String(value) },
+} as const;
+
+/** One CSV line of values, CRLF-terminated. */
+export function csvRecord(values: readonly CsvValue[]): string {
+  return stringify([values as CsvValue[]], CSV_OPTIONS);
 }
 
 /** The CSV's header line, CRLF line ends as RFC 4180 has them. */
 export function csvHeader(): string {
-  return `${REPORT_COLUMNS.join(',')}\r\n`;
+  return csvRecord(REPORT_COLUMNS);
 }
 
 /** One row of the CSV. */
 export function csvLine(row: ReportRow): string {
-  return `${REPORT_COLUMNS.map((column) => csvEscape(row[column])).join(',')}\r\n`;
+  return csvRecord(REPORT_COLUMNS.map((column) => row[column]));
 }
 
 /** The CSV file, line by line: a header and one line per row. */

@@ -235,6 +235,11 @@ describe('csvEscape and toCsv', () => {
     expect(csvEscape('+1')).toBe("'+1");
     expect(csvEscape('-cmd')).toBe("'-cmd");
     expect(csvEscape('@SUM(A1)')).toBe("'@SUM(A1)");
+    expect(csvEscape('\tcmd')).toBe("'\tcmd");
+    // The full-width signs some spreadsheets read as their ASCII twins (Apple Numbers).
+    expect(csvEscape('\uFF1D1+1')).toBe("'\uFF1D1+1");
+    expect(csvEscape('\uFF0B1')).toBe("'\uFF0B1");
+    expect(csvEscape('\uFF20SUM(A1)')).toBe("'\uFF20SUM(A1)");
   });
 
   it('writes a header and one CRLF line per row', () => {
