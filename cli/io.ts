@@ -3,6 +3,11 @@
  * own; tests pass buffers, so that a whole command runs in-process and its output can be read.
  */
 
+import picocolors from 'picocolors';
+import stringWidth from 'string-width';
+
+const { createColors } = picocolors;
+
 /** The part of a writable stream the command uses (a TTY adds `isTTY` and `columns`). */
 export interface OutputStream {
   write(chunk: string): unknown;
@@ -73,11 +78,12 @@ export function useColour(stream: OutputStream, env: CliIO['env']): boolean {
   return stream.isTTY === true && env.TERM !== 'dumb';
 }
 
-const CODES = { bold: 1, dim: 2, red: 31, green: 32, yellow: 33, cyan: 36 } as const;
-export type Style = keyof typeof CODES;
+/** The styles the command uses (picocolors: the codes, and the closing code of each). */
+export type Style = 'bold' | 'dim' | 'red' | 'green' | 'yellow' | 'cyan';
 
 export function paint(enabled: boolean): (style: Style, text: string) => string {
-  return (style, text) => (enabled ? `\x1b[${CODES[style]}m${text}\x1b[0m` : text);
+  const colours = createColors(enabled);
+  return (style, text) => colours[style](text);
 }
 
 /**
@@ -90,8 +96,7 @@ export function outputWidth(stream: OutputStream, env: CliIO['env']): number | u
   return Number.isInteger(columns) && columns >= 40 ? columns : undefined;
 }
 
-/** Visible length of a string that may hold ANSI colour codes. */
+/** Columns a string takes on a terminal (string-width: colour codes take none, wide characters two). */
 export function visibleLength(text: string): number {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: ANSI escapes are what is stripped.
-  return text.replace(/\x1b\[[0-9;]*m/g, '').length;
+  return stringWidth(text);
 }

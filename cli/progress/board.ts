@@ -4,6 +4,8 @@
  * terminal (CI, a pipe, a log file) it prints a plain line when a vault changes phase or passes a
  * quarter of its copies, so logs stay short and readable.
  */
+import { createLogUpdate } from 'log-update';
+import sliceAnsi from 'slice-ansi';
 import { type OutputStream, paint, type Style, visibleLength } from '../io.ts';
 import { OUTCOME_LABEL } from '../report/model.ts';
 import type { ProgressTracker, VaultProgress } from './tracker.ts';
@@ -52,7 +54,8 @@ export interface BoardOptions {
 }
 
 export class ProgressBoard {
-  private linesDrawn = 0;
+  /** Draws frames in place (created with the first frame: a board that never draws writes nothing). */
+  private update: ReturnType<typeof createLogUpdate> | undefined;
   private timer: NodeJS.Timeout | undefined;
   private dirty = false;
   private stopped = false;
@@ -91,6 +94,7 @@ export class ProgressBoard {
     if (this.timer) clearInterval(this.timer);
     if (this.live) {
       this.draw();
+      this.update?.done();
       this.stream.write('\x1b[?25h');
     } else {
       this.printChanges();
@@ -212,15 +216,19 @@ export class ProgressBoard {
     return lines;
   }
 
+  /** One frame: log-update rewrites only the lines that changed, and keeps to the terminal's height. */
   private draw(): void {
     this.dirty = false;
     const width = Math.max(20, (this.stream.columns ?? 120) - 1);
-    const lines = this.lines(width).map((line) => truncate(line, width));
-    let out = this.linesDrawn > 0 ? `\x1b[${this.linesDrawn}A\r` : '';
-    for (const line of lines) out += `\x1b[2K${line}\n`;
-    out += '\x1b[J';
-    this.stream.write(out);
-    this.linesDrawn = lines.length;
+    this.update ??= createLogUpdate(this.stream as NodeJS.WriteStream, {
+      showCursor: true,
+      defaultWidth: 120,
+    });
+    this.update(
+      this.lines(width)
+        .map((line) => truncate(line, width))
+        .join('\n'),
+    );
   }
 
   /** Line mode: a line per vault whose phase or quarter of copies changed since last printed. */
@@ -240,24 +248,8 @@ export class ProgressBoard {
   }
 }
 
-/** Cuts a line (which may hold colour codes) to `width` visible characters. */
+/** Cuts a line (which may hold colour codes) to `width` columns, the last one an ellipsis (slice-ansi keeps the codes balanced). */
 export function truncate(line: string, width: number): string {
   if (visibleLength(line) <= width) return line;
-  let visible = 0;
-  let out = '';
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: colour codes are kept whole.
-  for (const part of line.split(/(\x1b\[[0-9;]*m)/)) {
-    if (part.startsWith('\x1b[')) {
-      out += part;
-      continue;
-    }
-    const room = width - 1 - visible;
-    if (part.length >= room) {
-      out += part.slice(0, room);
-      break;
-    }
-    out += part;
-    visible += part.length;
-  }
-  return `${out}…\x1b[0m`;
+  return `${sliceAnsi(line, 0, Math.max(0, width - 1))}…`;
 }

@@ -3,7 +3,9 @@
  * vault, then the reasons behind the numbers (what was skipped and why, why a source vault stays,
  * what failed), then where the full reports are.
  */
+
 import { isAbsolute, relative } from 'node:path';
+import wrapAnsi from 'wrap-ansi';
 import { paint, type Style, visibleLength } from '../io.ts';
 import {
   type MigrationSummary,
@@ -135,21 +137,23 @@ export function headline(summary: MigrationSummary): string {
   return parts.join(', ');
 }
 
-/** `first` then `text` wrapped at `width`, the following lines indented by `indent` spaces. */
+/**
+ * `first` then `text` wrapped at `width` (wrap-ansi: at spaces, by terminal columns, colour codes
+ * kept whole), the following lines indented by `indent` spaces. A word longer than the room stands
+ * alone on its line.
+ */
 export function hanging(first: string, text: string, width: number, indent: number): string[] {
-  const lines: string[] = [];
-  let current = first;
-  let empty = true;
-  for (const word of text.split(/\s+/).filter((part) => part !== '')) {
-    if (!empty && visibleLength(current) + 1 + visibleLength(word) > width) {
-      lines.push(current);
-      current = `${' '.repeat(indent)}${word}`;
-    } else {
-      current = empty ? `${current}${word}` : `${current} ${word}`;
-    }
-    empty = false;
-  }
-  lines.push(current);
+  const words = text
+    .split(/\s+/)
+    .filter((part) => part !== '')
+    .join(' ');
+  if (!Number.isFinite(width)) return [`${first}${words}`];
+  const wrap = (part: string, room: number) =>
+    wrapAnsi(part, Math.max(1, room), { hard: false, trim: true }).split('\n');
+  const head = wrap(words, width - visibleLength(first))[0] ?? '';
+  const tail = words.slice(head.length).trim();
+  const lines = [`${first}${head}`];
+  if (tail !== '') for (const line of wrap(tail, width - indent)) lines.push(`${' '.repeat(indent)}${line}`);
   return lines;
 }
 

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalStepFunctions, serveStepFunctions } from '../../cli/commands/serve.ts';
 import { BufferStream, visibleLength } from '../../cli/io.ts';
 import { OutputSchema } from '../../cli/output/schema.ts';
+import { screen } from '../support/terminal.ts';
 import { cli, SMALL_ACCOUNT, STACK_TRACE, tempDir } from './helpers.ts';
 
 describe('migrate and status --follow in AWS mode, against the local Step Functions endpoint', () => {
@@ -97,18 +98,16 @@ describe('migrate and status --follow in AWS mode, against the local Step Functi
       { tty: true, columns: 80 },
     );
     expect(result.status).toBe(0);
-    // The last frame the board drew: one line per vault of the batch and the footer.
-    // (What comes before the first frame is the "Started <execution ARN>" line.)
-    const frames = result.stderr
-      .split('\x1b[2K')
-      .slice(1)
-      .map((line) => line.replace(/\n.*$/s, ''));
-    const last = (vault: string) => frames.filter((line) => line.startsWith(vault)).at(-1) ?? '';
-    expect(last('alpha')).toMatch(/█+ {2}10\/10 copies .*migrated/);
-    expect(last('beta')).toMatch(/6\/6 copies .*migrated/);
-    const footer = frames.filter((line) => line.startsWith('overall')).at(-1);
-    expect(footer).toMatch(/^overall 100% \(16\/16\) · running /);
-    for (const line of frames) expect(visibleLength(line)).toBeLessThanOrEqual(79);
+    // What the terminal shows at the end: the "Started" line, the board's last frame (a line per vault
+    // of the batch and the footer, redrawn in place), then a "Report:" line per vault.
+    const shown = screen(result.stderr);
+    expect(shown[0]).toMatch(/^Started arn:aws:states:.*:execution:MigrateAllVaults:batch-board$/);
+    const board = shown.slice(1, 4);
+    expect(board[0]).toMatch(/^alpha {2}█+ {2}10\/10 copies .*migrated$/);
+    expect(board[1]).toMatch(/^beta {3}█+ {2}6\/6 copies .*migrated$/);
+    expect(board[2]).toMatch(/^overall 100% \(16\/16\) · running /);
+    for (const line of board) expect(visibleLength(line)).toBeLessThanOrEqual(79);
+    expect(shown.slice(4).every((line) => line.startsWith('Report: '))).toBe(true);
   });
 
   it('prints the same JSON shape as any run with --json', async () => {

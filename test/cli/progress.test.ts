@@ -1,8 +1,9 @@
 import { describe, expect, it, vi } from 'vitest';
-import { BufferStream } from '../../cli/io.ts';
+import { BufferStream, visibleLength } from '../../cli/io.ts';
 import type { TaskObservation } from '../../cli/local/observe.ts';
 import { bar, formatDuration, ProgressBoard, truncate } from '../../cli/progress/board.ts';
 import { ProgressTracker } from '../../cli/progress/tracker.ts';
+import { screen } from '../support/terminal.ts';
 
 const T0 = Date.parse('2026-06-01T00:00:00Z');
 const MINUTE = 60_000;
@@ -105,12 +106,15 @@ describe('progress of a local run', () => {
       const text = stream.text;
       expect(text.startsWith('\x1b[?25l')).toBe(true);
       expect(text.endsWith('\x1b[?25h')).toBe(true);
-      // Two lines drawn (the vault and the footer): each redraw goes back up over them.
-      expect(text.split('\x1b[2A\r')).toHaveLength(3);
-      expect(text).toContain(
+      // Redrawn in place: the terminal shows two lines (the vault and the footer), the last frame's.
+      const [vault, footer, ...more] = screen(text);
+      expect(more).toEqual([]);
+      expect(vault).toBe(
         `alpha  ${bar(0.5)}  50/100 copies  2 failed, retried  ~60 min left  copying (10 running)`,
       );
-      expect(text).toContain('simulated time 60 min');
+      expect(footer).toMatch(/^overall 50% \(50\/100\) · ~60 min left · simulated time 60 min · /);
+      // The first frame was drawn too, then replaced.
+      expect(text).toContain(`alpha  ${bar(0)}  0/100 copies`);
     } finally {
       vi.useRealTimers();
     }
@@ -145,6 +149,11 @@ describe('progress of a local run', () => {
     expect(formatDuration(210 * MINUTE)).toBe('3.5 h');
     expect(formatDuration(3 * 24 * 60 * MINUTE)).toBe('3.0 days');
     expect(bar(0.25, 8)).toBe('██░░░░░░');
-    expect(truncate('\x1b[32mabcdefghij\x1b[0m', 5)).toBe('\x1b[32mabcd…\x1b[0m');
+    const cut = truncate('\x1b[32mabcdefghij\x1b[0m', 5);
+    expect(visibleLength(cut)).toBe(5);
+    expect(screen(cut)).toEqual(['abcd…']);
+    // The colour is closed where the cut is, so it does not run on into what follows.
+    expect(cut).toBe('\x1b[32mabcd\x1b[39m…');
+    expect(truncate('日本語のボールト名', 7)).toBe('日本語…');
   });
 });

@@ -5,6 +5,7 @@ import { BufferStream, visibleLength } from '../../cli/io.ts';
 import { ProgressBoard } from '../../cli/progress/board.ts';
 import { ProgressTracker } from '../../cli/progress/tracker.ts';
 import { renderSummaryText } from '../../cli/report/text.ts';
+import { screen } from '../support/terminal.ts';
 import { reportFile, sampleBatch, sampleReport } from './fixtures.ts';
 import { cli, tempDir } from './helpers.ts';
 
@@ -69,8 +70,8 @@ describe('80 columns', () => {
       tracker.observe(copyRound('short', 70, 300, 20));
       vi.advanceTimersByTime(100);
       board.stop();
-      const frames = stream.text.split('\x1b[2K').slice(-3);
-      const [long, short, footer] = frames.map((frame) => frame.replace('\x1b[J', '').replace(/\n$/, ''));
+      const [long, short, footer, ...more] = screen(stream.text);
+      expect(more).toEqual([]);
       for (const line of [long, short, footer]) expect(visibleLength(line ?? '')).toBeLessThanOrEqual(79);
       expect(long).toMatch(/~\d+(\.\d)? (min|h) left/);
       expect(long).toMatch(/copying/);
