@@ -76,6 +76,15 @@ export const OPERATOR_PERMISSIONS: readonly OperatorPermission[] = [
     source: `${SAR}/list_awsstepfunctions.html`,
   },
   {
+    command: 'ListCopyJobsCommand',
+    sid: 'CountCopiesBetweenRounds',
+    actions: ['backup:ListCopyJobs'],
+    // ListCopyJobs names no resource type: it is granted on all resources or not at all.
+    resources: () => ['*'],
+    why: 'the live progress counts the copy jobs completed since the last copy round',
+    source: `${SAR}/list_awsbackup.html`,
+  },
+  {
     command: 'GetObjectCommand',
     sid: 'ReadReports',
     actions: ['s3:GetObject'],
@@ -189,6 +198,10 @@ export class OperatorPolicy extends Construct {
         'Execution names are chosen at start time; scoped to executions of this state machine.',
       ],
       [resources.reports, 'Report object keys are per execution; scoped to the report bucket.'],
+      [
+        '*',
+        'backup:ListCopyJobs names no resource type (Service Authorization Reference): it is granted on * or not at all; it only reads copy job metadata.',
+      ],
     ]);
     acknowledgeWildcardResources(this.policy, statements, (resource) => reasons.get(resource));
   }

@@ -2,6 +2,7 @@
  * SDK clients for the AWS mode, built from the command's environment (so that tests can point them
  * at a fake endpoint with AWS_ENDPOINT_URL without touching the process's own environment).
  */
+import { BackupClient } from '@aws-sdk/client-backup';
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SFNClient } from '@aws-sdk/client-sfn';
@@ -10,6 +11,7 @@ import type { CliIO } from '../io.ts';
 
 export interface AwsClients {
   sfn(): SFNClient;
+  backup(): BackupClient;
   cloudFormation(): CloudFormationClient;
   s3(): S3Client;
   sts(): STSClient;
@@ -52,6 +54,7 @@ export function awsClients(io: CliIO, region: string | undefined): AwsClients {
     };
   };
   let sfn: SFNClient | undefined;
+  let backup: BackupClient | undefined;
   let cloudFormation: CloudFormationClient | undefined;
   let s3: S3Client | undefined;
   let sts: STSClient | undefined;
@@ -63,6 +66,10 @@ export function awsClients(io: CliIO, region: string | undefined): AwsClients {
     sfn: () => {
       sfn ??= new SFNClient(common('SFN'));
       return sfn;
+    },
+    backup: () => {
+      backup ??= new BackupClient(common('BACKUP'));
+      return backup;
     },
     cloudFormation: () => {
       cloudFormation ??= new CloudFormationClient(common('CLOUDFORMATION'));
@@ -76,6 +83,7 @@ export function awsClients(io: CliIO, region: string | undefined): AwsClients {
     },
     destroy: () => {
       sfn?.destroy();
+      backup?.destroy();
       cloudFormation?.destroy();
       s3?.destroy();
       sts?.destroy();

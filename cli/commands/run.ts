@@ -255,6 +255,7 @@ async function runOnAws(request: MigrationRequest, options: RunOptions, io: CliI
         pollIntervalMs: options.pollInterval * 1000,
         quiet: options.quiet,
         vault: request.vault,
+        backup: clients.backup,
         interruptedMessage: `The execution goes on in AWS. Follow it with: vault-migrator status ${executionArn} --follow`,
       },
       io,

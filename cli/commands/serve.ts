@@ -2,7 +2,8 @@
  * `serve`: the Step Functions API of the local engine on 127.0.0.1, so that the AWS mode of this
  * command (or the AWS CLI, or any SDK) can be rehearsed without an account: `migrate`, `migrate-all`
  * and `status --follow` with AWS_ENDPOINT_URL_SFN pointing here start and follow executions through
- * StartExecution, DescribeExecution and GetExecutionHistory, exactly as on AWS. The Backup and KMS
+ * StartExecution, DescribeExecution and GetExecutionHistory, exactly as on AWS (and the copy counts
+ * between rounds through ListCopyJobs, at AWS_ENDPOINT_URL_BACKUP). The Backup and KMS
  * calls go to the embedded emulator (the demo account, or --seed) or to --endpoint, authorized by the
  * stack's policies as in every local run.
  */
@@ -28,6 +29,8 @@ export interface LocalStepFunctions {
   url: string;
   region: string;
   accountId: string;
+  /** Where the Backup and KMS calls go (the embedded emulator, or --endpoint): the operator's too. */
+  backupEndpoint: string;
   stateMachineArn(name: 'MigrateVault' | 'MigrateAllVaults'): string;
   api: StepFunctionsApi;
   stop(): Promise<void>;
@@ -66,6 +69,7 @@ export async function serveStepFunctions(options: ServeOptions, io: CliIO): Prom
     url: api.url,
     region: session.region,
     accountId: session.accountId,
+    backupEndpoint: session.endpoint,
     stateMachineArn: (name) => session.runner.stateMachineArn(name),
     api,
     async stop() {
@@ -107,7 +111,9 @@ export function serveCommand(io: CliIO, action: Action): Command {
   command.action((options: ServeOptions, self: Command) =>
     action(self, async () => {
       const served = await serveStepFunctions(options, io);
-      io.stdout.write(`export AWS_ENDPOINT_URL_SFN=${served.url} AWS_REGION=${served.region}\n`);
+      io.stdout.write(
+        `export AWS_ENDPOINT_URL_SFN=${served.url} AWS_ENDPOINT_URL_BACKUP=${served.backupEndpoint} AWS_REGION=${served.region}\n`,
+      );
       io.stderr.write(
         `Step Functions API of the local engine on ${served.url} (Ctrl-C stops it).\n` +
           `  MigrateVault      ${served.stateMachineArn('MigrateVault')}\n` +

@@ -101,6 +101,7 @@ export function statusCommand(io: CliIO, action: Action): Command {
               {
                 pollIntervalMs: options.pollInterval * 1000,
                 quiet: options.quiet,
+                backup: clients.backup,
                 startedAt: resolved.view.startDate ? Date.parse(resolved.view.startDate) : undefined,
                 interruptedMessage: `The execution goes on in AWS. Follow it again with: vault-migrator status ${resolved.view.arn} --follow`,
               },

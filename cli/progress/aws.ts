@@ -4,7 +4,9 @@
  * Where the history cannot be read (an operator without states:GetExecutionHistory), the status
  * line stands in, and the command says why once.
  */
+import type { BackupClient } from '@aws-sdk/client-backup';
 import type { SFNClient } from '@aws-sdk/client-sfn';
+import { CopyJobCounter } from '../aws/copy-jobs.ts';
 import { followExecution } from '../aws/execution.ts';
 import { HistoryFollower } from '../aws/history.ts';
 import { interruption } from '../commands/interrupt.ts';
@@ -22,6 +24,8 @@ export interface AwsFollowOptions {
   startedAt?: number | undefined;
   /** Printed on Ctrl-C, after the board is put away (the execution goes on in AWS). */
   interruptedMessage?: string | undefined;
+  /** AWS Backup, for the copies done between copy rounds (ListCopyJobs); without it, the rounds' counts. */
+  backup?: (() => BackupClient) | undefined;
   /** GetExecutionHistory calls per poll at most (default 10). */
   maxHistoryCallsPerPoll?: number | undefined;
 }
@@ -95,6 +99,7 @@ export async function followOnAws(
     const follower = new HistoryFollower(sfn, executionArn, (observation) => tracker.observe(observation), {
       maxCallsPerPoll: options.maxHistoryCallsPerPoll,
     });
+    const copyJobs = options.backup ? new CopyJobCounter(options.backup) : undefined;
     board.start();
     const fallBack = () => {
       if (!boardShown || !follower.unavailable) return;
@@ -113,6 +118,7 @@ export async function followOnAws(
         options.pollIntervalMs,
         async (current) => {
           if (boardShown) await follower.poll();
+          if (boardShown && current.status === 'RUNNING') await copyJobs?.refresh(tracker);
           fallBack();
           if (!boardShown) line.update(current);
         },
@@ -130,6 +136,11 @@ export async function followOnAws(
     } finally {
       if (boardShown) board?.stop();
       else if (!abort.signal.aborted) line.end();
+    }
+    if (copyJobs?.unavailable) {
+      io.stderr.write(
+        `vault-migrator: copies were counted once a copy round only: copy jobs cannot be listed (${copyJobs.unavailable}; the operator needs backup:ListCopyJobs)\n`,
+      );
     }
     return { view, tracker, follower };
   }

@@ -48,6 +48,10 @@ export interface VaultProgress {
   /** Simulated ms when copying began, and the plan's estimate of the copy time. */
   copyStartMs?: number;
   plannedMs?: number;
+  /** The new vault (from the migration's preparation): where the copy jobs go. */
+  targetVaultArn?: string;
+  /** The last copy round: when it ended, and the copies done and in flight it counted. */
+  round?: { atMs: number; done: number; inFlight: number };
 }
 
 /** Fewer copies than this make a poor rate: the plan's estimate is used instead. */
@@ -148,6 +152,7 @@ export class ProgressTracker {
       case 'PrepareMigration': {
         const migration = result as Migration;
         vault.dryRun = migration.dryRun;
+        if (typeof migration.targetVaultArn === 'string') vault.targetVaultArn = migration.targetVaultArn;
         vault.phase = migration.status === 'ALREADY_COMPLIANT' ? 'writing the report' : 'planning';
         break;
       }
@@ -184,6 +189,7 @@ export class ProgressTracker {
         );
         vault.phase = state.done ? 'verifying' : 'copying';
         vault.etaMs = state.done ? null : this.eta(vault, now);
+        vault.round = { atMs: now, done: vault.done, inFlight: vault.inFlight };
         break;
       }
       case 'VerifyMigration': {
@@ -218,6 +224,22 @@ export class ProgressTracker {
       default:
         break;
     }
+  }
+
+  /**
+   * Copy jobs of the vault that completed since its last copy round, as AWS Backup lists them
+   * (between rounds, which may be ten minutes apart): counted as done until the next round's own
+   * count replaces them. At most the jobs the round left in flight.
+   */
+  completedSinceRound(vaultName: string, completed: number): void {
+    const vault = this.vaults.get(vaultName);
+    if (!vault?.round || vault.phase !== 'copying') return;
+    const counted = Math.max(0, Math.min(completed, vault.round.inFlight));
+    if (vault.done === vault.round.done + counted) return;
+    // The time left stays the round's: it is the state machine's clock, not this machine's.
+    vault.done = vault.round.done + counted;
+    vault.inFlight = vault.round.inFlight - counted;
+    this.onChange?.();
   }
 
   /** Simulated time left: from the rate so far, or at first from the plan's estimate. */

@@ -18,6 +18,7 @@ describe('migrate and status --follow in AWS mode, against the local Step Functi
   let served: LocalStepFunctions;
   const env = () => ({
     AWS_ENDPOINT_URL_SFN: served.url,
+    AWS_ENDPOINT_URL_BACKUP: served.backupEndpoint,
     AWS_REGION: served.region,
     AWS_ACCESS_KEY_ID: 'AKIDOPERATOR',
     AWS_SECRET_ACCESS_KEY: 'secret',

@@ -129,6 +129,7 @@ describe('the installed package (npm pack, production dependencies, no TypeScrip
       ],
       {
         AWS_ENDPOINT_URL_SFN: served.url,
+        AWS_ENDPOINT_URL_BACKUP: served.backupEndpoint,
         AWS_REGION: served.region,
         AWS_ACCESS_KEY_ID: 'AKIDOPERATOR',
         AWS_SECRET_ACCESS_KEY: 'secret',
