@@ -16,6 +16,7 @@ import {
   LocalRunner,
   type RunnerOptions,
 } from '../local/runner/index.ts';
+import { localEnvironment } from '../local/stack.ts';
 import { NAIVE_FUNCTIONS, NAIVE_STATE_MACHINE } from './baseline/handlers.ts';
 import { round } from './figures.ts';
 import { measureReportLambda, type ReportMemory } from './report-memory.ts';
@@ -187,20 +188,17 @@ export async function runCase(
     }
     const runnerOptions: RunnerOptions = {
       time: emulatorTime(emulator),
-      environment: {
-        AWS_ENDPOINT_URL: emulator.url,
-        AWS_REGION: emulator.region,
-        AWS_ACCESS_KEY_ID: 'local',
-        AWS_SECRET_ACCESS_KEY: 'local',
-        VAULT_MIGRATOR_RETRY_BASE_MS: '2',
-        MIGRATION_KMS_KEY_ARN: keyArn,
-        COPY_ROLE_ARN: COPY_ROLE,
-        ...authorization.environment,
-        // Every case retires its source (issue 17): deletion, and the report after it, are measured.
-        ALLOW_SOURCE_DELETION: 'true',
-        REPORT_DIR: reportDir,
-        POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'SILENT',
-      },
+      // Every case retires its source (issue 17): deletion, and the report after it, are measured.
+      environment: localEnvironment({
+        endpoint: emulator.url,
+        region: emulator.region,
+        keyArn,
+        copyRoleArn: COPY_ROLE,
+        authorization: authorization.environment,
+        reportDir,
+        retryBaseMs: 2,
+        logLevel: process.env.POWERTOOLS_LOG_LEVEL ?? 'SILENT',
+      }),
       functions: wrapped,
       ...(design === 'baseline'
         ? { definitionsDir: join(here, 'baseline'), stateMachines: NAIVE_STATE_MACHINE }

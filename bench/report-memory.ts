@@ -15,6 +15,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { bundlingOptions, MIGRATOR_FUNCTIONS } from '../infra/functions.ts';
+import { CLOCK_OFFSET_VARIABLE, toEnvironment } from '../lambdas/shared/config.ts';
 import { accessKeyIdFor } from '../local/iam/identities.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -91,8 +92,8 @@ export async function measureReportLambda(
           PATH: process.env.PATH ?? '',
           ...environment,
           AWS_ACCESS_KEY_ID: accessKeyIdFor('WriteReportFunctionArn'),
-          REPORT_DIR: reportDir,
-          VAULT_MIGRATOR_CLOCK_OFFSET_MS: String(Math.round(emulatorNowMs - Date.now())),
+          ...toEnvironment({ reportDir }),
+          [CLOCK_OFFSET_VARIABLE]: String(Math.round(emulatorNowMs - Date.now())),
           POWERTOOLS_LOG_LEVEL: 'ERROR',
         },
         stdio: ['ignore', 'pipe', 'pipe'],

@@ -9,6 +9,7 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { toEnvironment } from '../lambdas/shared/config.ts';
 import {
   BundledFunctionFactory,
   type FunctionFactory,
@@ -180,20 +181,20 @@ export class VaultMigrator extends Construct {
       additionalKmsKeyArns,
     });
     this.copyRole = copyRole.role;
-    const sharedEnvironment = {
-      MIGRATION_KMS_KEY_ARN: props.migrationKey.keyArn,
-      ALLOW_SOURCE_DELETION: String(allowSourceDeletion),
-      MAX_COPY_ATTEMPTS: String(maxCopyAttempts),
-      MAX_SWEEPS: String(maxSweeps),
-    };
+    const sharedEnvironment = toEnvironment({
+      defaultKmsKeyArn: props.migrationKey.keyArn,
+      allowSourceDeletion,
+      maxCopyAttempts,
+      maxSweeps,
+    });
     // A Lambda learns the name of a resource only if it may use it.
     const ownEnvironment: Partial<Record<MigratorFunctionName, Record<string, string>>> = {
-      prepareMigration: { ALLOWED_KMS_KEY_ARNS: Fn.join(',', targetKeyArns) },
-      copyRecoveryPoints: { COPY_ROLE_ARN: this.copyRole.roleArn },
-      writeReport: {
-        REPORT_BUCKET: this.reportBucket.bucketName,
-        REPORT_TOPIC_ARN: this.reportTopic.topicArn,
-      },
+      prepareMigration: toEnvironment({ allowedKmsKeyArns: Fn.join(',', targetKeyArns) }),
+      copyRecoveryPoints: toEnvironment({ copyRoleArn: this.copyRole.roleArn }),
+      writeReport: toEnvironment({
+        reportBucket: this.reportBucket.bucketName,
+        reportTopicArn: this.reportTopic.topicArn,
+      }),
     };
     const permissionsContext: FunctionPermissionsContext = {
       stack,

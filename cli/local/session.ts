@@ -10,6 +10,7 @@ import { BackupClient, DescribeBackupVaultCommand } from '@aws-sdk/client-backup
 import { DescribeKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { type Emulator, type EmulatorOptions, startEmulator } from '#emulator/index.ts';
 import type { SeedSpec } from '#emulator/seed.ts';
+import { ENVIRONMENT } from '#shared/config.ts';
 import {
   authorizeAsDeployed,
   authorizeEndpointAsDeployed,
@@ -24,6 +25,7 @@ import {
   type SimulatedTime,
   type StateMachineName,
 } from '../../local/runner/index.ts';
+import { localEnvironment } from '../../local/stack.ts';
 import { DEMO_ACCOUNT, DEMO_EMULATOR } from '../demo/account.ts';
 import { fromAwsError, UsageError } from '../errors.ts';
 import type { CliIO } from '../io.ts';
@@ -230,7 +232,7 @@ export async function openLocalSession(options: LocalOptions, io: CliIO): Promis
           prepare: FUNCTIONS.PrepareMigrationFunctionArn as NonNullable<(typeof FUNCTIONS)[string]>,
           findVaults: FUNCTIONS.FindVaultsToMigrateFunctionArn as NonNullable<(typeof FUNCTIONS)[string]>,
           setDefaultKey: async (arn) => {
-            process.env.MIGRATION_KMS_KEY_ARN = arn;
+            process.env[ENVIRONMENT.defaultKmsKeyArn] = arn;
             if (authorization === undefined) return;
             // The key exists only now: the stack's policies name it from here on.
             authorization = await authorizeLocalRun(
@@ -242,8 +244,8 @@ export async function openLocalSession(options: LocalOptions, io: CliIO): Promis
               undefined,
               io,
             );
-            const allowed = authorization?.environment.ALLOWED_KMS_KEY_ARNS;
-            if (allowed !== undefined) process.env.ALLOWED_KMS_KEY_ARNS = allowed;
+            const allowed = authorization?.environment[ENVIRONMENT.allowedKmsKeyArns];
+            if (allowed !== undefined) process.env[ENVIRONMENT.allowedKmsKeyArns] = allowed;
           },
         });
   const defaultKey = foundKeyArn ?? (onDemand ? MIGRATION_KEY_ALIAS : undefined);
@@ -253,23 +255,19 @@ export async function openLocalSession(options: LocalOptions, io: CliIO): Promis
     time,
     perFunctionIdentity: authorization !== undefined,
     ...(options.recordHistory ? { recordHistory: true } : {}),
-    environment: {
-      AWS_ENDPOINT_URL: endpoint,
-      AWS_REGION: region,
-      AWS_ACCESS_KEY_ID: creds.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: creds.secretAccessKey,
-      ...('sessionToken' in creds && creds.sessionToken ? { AWS_SESSION_TOKEN: creds.sessionToken } : {}),
-      ...(defaultKey ? { MIGRATION_KMS_KEY_ARN: defaultKey } : {}),
-      COPY_ROLE_ARN: io.env.COPY_ROLE_ARN ?? `arn:aws:iam::${accountId}:role/vault-migrator-copy`,
-      ...authorization?.environment,
-      // Local mode permits retiring source vaults; each execution still has to ask for it.
-      ALLOW_SOURCE_DELETION: 'true',
-      REPORT_DIR: reportDir,
+    environment: localEnvironment({
+      endpoint,
+      region,
+      credentials: creds,
+      keyArn: defaultKey,
+      copyRoleArn: io.env[ENVIRONMENT.copyRoleArn] ?? `arn:aws:iam::${accountId}:role/vault-migrator-copy`,
+      authorization: authorization?.environment,
+      reportDir,
       // Handler logs would garble the progress and --json output; set POWERTOOLS_LOG_LEVEL to see them.
-      POWERTOOLS_LOG_LEVEL: io.env.POWERTOOLS_LOG_LEVEL || 'SILENT',
+      logLevel: io.env.POWERTOOLS_LOG_LEVEL || 'SILENT',
       // Against the emulator, time is simulated: SDK retries need not wait long.
-      VAULT_MIGRATOR_RETRY_BASE_MS: io.env.VAULT_MIGRATOR_RETRY_BASE_MS ?? (emulator ? '5' : '100'),
-    },
+      retryBaseMs: io.env[ENVIRONMENT.retryBaseMs] ?? (emulator ? 5 : 100),
+    }),
     ...(onDemand ? { functions: onDemand.functions } : {}),
   });
 

@@ -37,11 +37,53 @@ export interface MigratorConfig {
   retryBaseMs: number;
 }
 
+/**
+ * The environment variable of each setting: the one list the readers below, the stack
+ * (infra/vault-migrator.ts) and the local runs (local/stack.ts) all name them from.
+ */
+export const ENVIRONMENT = {
+  defaultKmsKeyArn: 'MIGRATION_KMS_KEY_ARN',
+  allowedKmsKeyArns: 'ALLOWED_KMS_KEY_ARNS',
+  copyRoleArn: 'COPY_ROLE_ARN',
+  allowSourceDeletion: 'ALLOW_SOURCE_DELETION',
+  maxCopyAttempts: 'MAX_COPY_ATTEMPTS',
+  reportBucket: 'REPORT_BUCKET',
+  reportDir: 'REPORT_DIR',
+  reportTopicArn: 'REPORT_TOPIC_ARN',
+  maxSweeps: 'MAX_SWEEPS',
+  loopEventsPerExecution: 'MAX_LOOP_EVENTS_PER_EXECUTION',
+  sdkMaxAttempts: 'AWS_MAX_ATTEMPTS',
+  retryBaseMs: 'VAULT_MIGRATOR_RETRY_BASE_MS',
+} as const satisfies Record<keyof MigratorConfig, string>;
+
+/** The local runner's simulated clock, ahead of the system clock by this many ms (local runs only). */
+export const CLOCK_OFFSET_VARIABLE = 'VAULT_MIGRATOR_CLOCK_OFFSET_MS';
+
+/** A setting as the environment carries it (a list is comma-separated; a CDK token is a string). */
+type EnvironmentValue = string | number | boolean | readonly string[];
+
+/**
+ * Settings as environment variables: what the stack gives each Lambda and what a local run sets,
+ * so that both write the names and the formats `readConfig` reads. Settings left out are not set.
+ */
+export function toEnvironment(
+  settings: { readonly [K in keyof MigratorConfig]?: EnvironmentValue | undefined },
+): Record<string, string> {
+  const environment: Record<string, string> = {};
+  for (const [key, value] of Object.entries(settings) as Array<
+    [keyof MigratorConfig, EnvironmentValue | undefined]
+  >) {
+    if (value === undefined) continue;
+    environment[ENVIRONMENT[key]] = Array.isArray(value) ? value.join(',') : String(value);
+  }
+  return environment;
+}
+
 /** How the SDK clients retry: read apart from the rest, so a client never fails on an unrelated variable. */
 export function readRetrySettings(): Pick<MigratorConfig, 'sdkMaxAttempts' | 'retryBaseMs'> {
   return {
-    sdkMaxAttempts: integer('AWS_MAX_ATTEMPTS', 8, 1, 20),
-    retryBaseMs: integer('VAULT_MIGRATOR_RETRY_BASE_MS', 100, 0, 60_000),
+    sdkMaxAttempts: integer(ENVIRONMENT.sdkMaxAttempts, 8, 1, 20),
+    retryBaseMs: integer(ENVIRONMENT.retryBaseMs, 100, 0, 60_000),
   };
 }
 
@@ -50,7 +92,7 @@ export function readRetrySettings(): Pick<MigratorConfig, 'sdkMaxAttempts' | 're
  * (VAULT_MIGRATOR_CLOCK_OFFSET_MS, local runs only; 0 on AWS).
  */
 export function readClockOffsetMs(): number {
-  return integer('VAULT_MIGRATOR_CLOCK_OFFSET_MS', 0, -(2 ** 50), 2 ** 50);
+  return integer(CLOCK_OFFSET_VARIABLE, 0, -(2 ** 50), 2 ** 50);
 }
 
 /** Default of {@link MigratorConfig.loopEventsPerExecution}. */
@@ -83,20 +125,20 @@ function optional(name: string): string | undefined {
 
 export function readConfig(): MigratorConfig {
   return {
-    defaultKmsKeyArn: optional('MIGRATION_KMS_KEY_ARN'),
-    allowedKmsKeyArns: optional('ALLOWED_KMS_KEY_ARNS')
+    defaultKmsKeyArn: optional(ENVIRONMENT.defaultKmsKeyArn),
+    allowedKmsKeyArns: optional(ENVIRONMENT.allowedKmsKeyArns)
       ?.split(',')
       .map((arn) => arn.trim())
       .filter((arn) => arn !== ''),
-    copyRoleArn: optional('COPY_ROLE_ARN'),
-    allowSourceDeletion: flag('ALLOW_SOURCE_DELETION', false),
-    maxCopyAttempts: integer('MAX_COPY_ATTEMPTS', 3, 1, 10),
-    reportBucket: optional('REPORT_BUCKET'),
-    reportDir: optional('REPORT_DIR'),
-    reportTopicArn: optional('REPORT_TOPIC_ARN'),
-    maxSweeps: integer('MAX_SWEEPS', 3, 1, 20),
+    copyRoleArn: optional(ENVIRONMENT.copyRoleArn),
+    allowSourceDeletion: flag(ENVIRONMENT.allowSourceDeletion, false),
+    maxCopyAttempts: integer(ENVIRONMENT.maxCopyAttempts, 3, 1, 10),
+    reportBucket: optional(ENVIRONMENT.reportBucket),
+    reportDir: optional(ENVIRONMENT.reportDir),
+    reportTopicArn: optional(ENVIRONMENT.reportTopicArn),
+    maxSweeps: integer(ENVIRONMENT.maxSweeps, 3, 1, 20),
     loopEventsPerExecution: integer(
-      'MAX_LOOP_EVENTS_PER_EXECUTION',
+      ENVIRONMENT.loopEventsPerExecution,
       DEFAULT_LOOP_EVENTS_PER_EXECUTION,
       20,
       20_000,

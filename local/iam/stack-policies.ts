@@ -11,6 +11,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AuthorizationPolicies, PolicyDocument } from '#emulator/authorization.ts';
+import { ENVIRONMENT, toEnvironment } from '#shared/config.ts';
 import { packageRoot } from '../package-root.ts';
 import { accessKeyIdFor, LOCAL_COPY_ROLE_NAME, localFunctionName, localRoleName } from './identities.ts';
 
@@ -37,6 +38,8 @@ function sourceHash(options: SynthOptions): string {
     if (file.endsWith('.ts')) hash.update(file).update(readFileSync(join(infra, file)));
   }
   hash.update(readFileSync(join(ROOT, 'package-lock.json')));
+  // The environment's names (the template's variables this module reads) are the Lambdas' config.
+  hash.update(readFileSync(join(ROOT, 'lambdas', 'shared', 'config.ts')));
   hash.update(JSON.stringify(options.additionalKmsKeyArns ?? []));
   return hash.digest('hex').slice(0, 16);
 }
@@ -139,10 +142,10 @@ export function stackPolicies(template: StackTemplate, local: LocalStack): Stack
     functionRoleIds.set(key, roleId);
     const variables = ((resource.Properties?.Environment as { Variables?: Record<string, unknown> })
       ?.Variables ?? {}) as Record<string, unknown>;
-    const copyRole = getAttTarget(variables.COPY_ROLE_ARN);
+    const copyRole = getAttTarget(variables[ENVIRONMENT.copyRoleArn]);
     if (copyRole) copyRoleId = copyRole;
   }
-  if (copyRoleId === undefined) throw new Error('The template gives no Lambda a COPY_ROLE_ARN');
+  if (copyRoleId === undefined) throw new Error(`The template gives no Lambda a ${ENVIRONMENT.copyRoleArn}`);
   roleNames.set(copyRoleId, LOCAL_COPY_ROLE_NAME);
 
   const resolver = new Resolver(resources, local, roleNames);
@@ -188,13 +191,14 @@ export function stackPolicies(template: StackTemplate, local: LocalStack): Stack
     ? (resolver.resolve(resources[migrationKeyId]?.Properties?.KeyPolicy) as PolicyDocument)
     : defaultKeyPolicy(local.accountId);
 
-  const environment: Record<string, string> = { COPY_ROLE_ARN: resolver.roleArn(copyRoleId) };
+  const environment: Record<string, string> = toEnvironment({ copyRoleArn: resolver.roleArn(copyRoleId) });
   const prepareId = [...functionKeys].find(([, key]) => key === 'PrepareMigrationFunctionArn')?.[0];
   const prepareVariables = (
     resources[prepareId ?? '']?.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined
   )?.Variables;
-  if (prepareVariables?.ALLOWED_KMS_KEY_ARNS !== undefined) {
-    environment.ALLOWED_KMS_KEY_ARNS = String(resolver.resolve(prepareVariables.ALLOWED_KMS_KEY_ARNS));
+  const allowedKeys = prepareVariables?.[ENVIRONMENT.allowedKmsKeyArns];
+  if (allowedKeys !== undefined) {
+    Object.assign(environment, toEnvironment({ allowedKmsKeyArns: String(resolver.resolve(allowedKeys)) }));
   }
   return {
     authorization: { callers, roles },

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import type { Context } from 'aws-lambda';
 import { ExecutionError, StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import { resetClients, runAsLocalCaller } from '#shared/clients.ts';
+import { CLOCK_OFFSET_VARIABLE } from '#shared/config.ts';
 import { handler as copyRecoveryPoints } from '../../lambdas/copy-recovery-points/handler.ts';
 import { handler as createTargetVault } from '../../lambdas/create-target-vault/handler.ts';
 import { handler as deleteSourceVault } from '../../lambdas/delete-source-vault/handler.ts';
@@ -396,7 +397,7 @@ export class LocalRunner {
             stats.lambdaInvocations++;
             const now = await this.options.time.now();
             this.clockOffsetMs = now.getTime() - Date.now();
-            process.env.VAULT_MIGRATOR_CLOCK_OFFSET_MS = String(this.clockOffsetMs);
+            process.env[CLOCK_OFFSET_VARIABLE] = String(this.clockOffsetMs);
             const attempt = tasks?.scheduled(stateName, event, resource);
             try {
               // Each invocation signs its calls as its own function's role (IAM in the loop).

@@ -7,6 +7,7 @@
 import type { EmulatorOptions, FaultSettings } from '#emulator/index.ts';
 import { SeededRandom } from '#emulator/random.ts';
 import type { PlanSeed, RecoveryPointSeed, SeedSpec } from '#emulator/seed.ts';
+import { toEnvironment } from '#shared/config.ts';
 
 /** Resource types a generated vault mixes, most of them copyable; SAP HANA is not (copy unsupported). */
 export const SOAK_RESOURCE_TYPES: readonly string[] = [
@@ -173,7 +174,8 @@ export function planRun(seed: number): SoakPlan {
 
   const environment: Record<string, string> = {};
   // Small history budgets make long runs continue in child executions, from any of the loops.
-  if (random.chance(0.3)) environment.MAX_LOOP_EVENTS_PER_EXECUTION = String(random.int(54, 270));
+  if (random.chance(0.3))
+    Object.assign(environment, toEnvironment({ loopEventsPerExecution: random.int(54, 270) }));
 
   const rounds = Math.ceil(count / Math.min(maxConcurrentCopies, copyConcurrencyLimit)) + 4;
   const arrivals: Arrival[] = [];

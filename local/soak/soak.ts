@@ -13,6 +13,7 @@ import type { RecoveryPoint } from '#emulator/model.ts';
 import { SeededRandom } from '#emulator/random.ts';
 import { authorizeAsDeployed } from '../iam/stack-policies.ts';
 import { type ExecutionResult, emulatorTime, LocalRunner, type SimulatedTime } from '../runner/index.ts';
+import { localEnvironment } from '../stack.ts';
 import {
   type AccountState,
   checkInvariants,
@@ -346,16 +347,15 @@ export async function soakRun(seed: number, options: RunOptions = {}): Promise<R
     const runner = new LocalRunner({
       time: emulatorTime(emulator),
       environment: {
-        AWS_ENDPOINT_URL: emulator.url,
-        AWS_REGION: emulator.region,
-        AWS_ACCESS_KEY_ID: 'local',
-        AWS_SECRET_ACCESS_KEY: 'local',
-        VAULT_MIGRATOR_RETRY_BASE_MS: '2',
-        MIGRATION_KMS_KEY_ARN: keyArn,
-        COPY_ROLE_ARN: COPY_ROLE_ARN,
-        ...authorization.environment,
-        ALLOW_SOURCE_DELETION: 'true',
-        REPORT_DIR: reportDir,
+        ...localEnvironment({
+          endpoint: emulator.url,
+          region: emulator.region,
+          keyArn,
+          copyRoleArn: COPY_ROLE_ARN,
+          authorization: authorization.environment,
+          reportDir,
+          retryBaseMs: 2,
+        }),
         ...plan.environment,
       },
     });

@@ -8,6 +8,7 @@ import {
   type SynthOptions,
 } from '../../local/iam/stack-policies.ts';
 import { emulatorTime, LocalRunner } from '../../local/runner/index.ts';
+import { localEnvironment } from '../../local/stack.ts';
 
 export const COPY_ROLE = 'arn:aws:iam::123456789012:role/vault-migrator-copy';
 
@@ -44,15 +45,14 @@ export async function scenario(
     ...runnerOptions,
     time: emulatorTime(emulator),
     environment: {
-      AWS_ENDPOINT_URL: emulator.url,
-      AWS_REGION: emulator.region,
-      AWS_ACCESS_KEY_ID: 'local',
-      AWS_SECRET_ACCESS_KEY: 'local',
-      VAULT_MIGRATOR_RETRY_BASE_MS: '2',
-      MIGRATION_KMS_KEY_ARN: keyArn,
-      ...policies.environment,
-      ALLOW_SOURCE_DELETION: 'true',
-      REPORT_DIR: reportDir,
+      ...localEnvironment({
+        endpoint: emulator.url,
+        region: emulator.region,
+        keyArn,
+        authorization: policies.environment,
+        reportDir,
+        retryBaseMs: 2,
+      }),
       ...environment,
     },
   });
