@@ -5,9 +5,10 @@
 // through tsx, a development dependency.
 // It runs on the Lambdas' Node.js (24): the local Step Functions engine needs at least 22. In a clone,
 // npm scripts (`npm run vault-migrator`, `npm run demo`) use the project's own Node 24 from node_modules.
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { constants } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -28,12 +29,23 @@ const major = Number(process.versions.node.split('.')[0]);
 if (major < 24) {
   const node = bundledNode();
   if (node) {
-    // Run again on the package's own Node 24; Ctrl-C reaches the child, which says what it stopped.
-    process.on('SIGINT', () => undefined);
-    const child = spawnSync(node, [fileURLToPath(import.meta.url), ...process.argv.slice(2)], {
+    // Run again on the package's own Node 24, passing signals on; its exit is this one's.
+    const child = spawn(node, [fileURLToPath(import.meta.url), ...process.argv.slice(2)], {
       stdio: 'inherit',
     });
-    process.exit(child.status ?? (child.signal === 'SIGINT' ? 130 : 1));
+    for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+      // Ctrl-C reaches the whole process group, a kill only this process: the child gets it either
+      // way (twice is the same as once: it ends on the first).
+      process.on(signal, () => child.kill(signal));
+    }
+    child.on('error', (error) => {
+      process.stderr.write(`vault-migrator: cannot run Node.js 24 at ${node}: ${error.message}\n`);
+      process.exit(3);
+    });
+    child.on('exit', (code, signal) => {
+      process.exit(code ?? 128 + (signal ? (constants.signals[signal] ?? 1) : 1));
+    });
+    await new Promise(() => undefined);
   }
   process.stderr.write(
     `vault-migrator: Node.js ${process.versions.node} is too old; it runs on Node.js 24, the Lambda runtime.\n` +

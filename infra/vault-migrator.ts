@@ -10,6 +10,7 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { toEnvironment } from '../lambdas/shared/config.ts';
+import { packageRoot } from '../local/package-root.ts';
 import {
   BundledFunctionFactory,
   type FunctionFactory,
@@ -27,7 +28,7 @@ import { MigrationSchedule, type MigrationScheduleOptions } from './schedule.ts'
 import { MigratorStateMachine } from './state-machines.ts';
 
 /** The repository root: `lambdas/` and `state-machines/` are found from here. */
-export const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
+export const PROJECT_ROOT = packageRoot();
 
 /** Powertools log levels the Lambdas accept. */
 export type MigratorLogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';

@@ -7,6 +7,7 @@
  */
 import { type BackupClient, ListCopyJobsCommand } from '@aws-sdk/client-backup';
 import type { ProgressTracker } from '../progress/tracker.ts';
+import { errorIsForGood } from './history.ts';
 
 export interface CopyJobCounterOptions {
   minIntervalMs?: number;
@@ -68,7 +69,7 @@ export class CopyJobCounter {
         token = answer.NextToken;
       } catch (error) {
         const { name, message } = error as Error;
-        this.unavailable = `${name}: ${message}`;
+        if (errorIsForGood(name)) this.unavailable = `${name}: ${message}`;
         return undefined;
       }
       if (!token) break;

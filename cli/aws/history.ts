@@ -44,6 +44,15 @@ function parse(text: string | undefined): unknown {
   }
 }
 
+/** Errors that will not go away by asking again (permissions, an endpoint without the call): give up. */
+const FOR_GOOD =
+  /AccessDenied|UnknownOperation|NotAuthorized|UnrecognizedClient|InvalidSignature|ExecutionDoesNotExist|InvalidArn/;
+
+/** Whether an AWS error of this name is for good (else: throttling, the network; ask again later). */
+export function errorIsForGood(name: string): boolean {
+  return FOR_GOOD.test(name);
+}
+
 const ENDED = new Set(['ExecutionSucceeded', 'ExecutionFailed', 'ExecutionAborted', 'ExecutionTimedOut']);
 
 /** One execution being followed. */
@@ -114,24 +123,35 @@ export class HistoryFollower {
    */
   async poll(): Promise<void> {
     let budget = this.options.maxCallsPerPoll ?? 10;
+    const attempted = new Set<Followed>();
+    const failed = new Set<Followed>();
     while (budget > 0 && !this.unavailable) {
       const open = [...this.followed.values()].filter((execution) => !execution.ended);
-      if (open.length === 0) return;
-      const start = this.next++ % open.length;
-      for (const execution of [...open.slice(start), ...open.slice(0, start)]) {
-        if (budget <= 0 || this.unavailable) return;
-        budget--;
-        await this.readPage(execution);
-      }
-      const more = [...this.followed.values()].some(
-        (execution) => !execution.ended && (execution.token !== undefined || execution.lastId === 0),
+      // Each execution once a poll (children found in this poll too), more only to finish a long read.
+      const due = open.filter(
+        (execution) => !failed.has(execution) && (!attempted.has(execution) || execution.token !== undefined),
       );
-      if (!more) return;
+      if (due.length === 0) return;
+      // Start where the last round stopped, so that with more executions than calls each gets its turn.
+      const start = this.next % due.length;
+      let read = 0;
+      for (const execution of [...due.slice(start), ...due.slice(0, start)]) {
+        if (budget <= 0 || this.unavailable) break;
+        budget--;
+        read++;
+        attempted.add(execution);
+        // A transient error waits for the next poll (a read in progress goes on from its token).
+        if (!(await this.readPage(execution))) failed.add(execution);
+      }
+      this.next = start + read;
     }
   }
 
-  /** Reads one page; once the read reaches the events handled before, handles the new ones in order. */
-  private async readPage(execution: Followed): Promise<void> {
+  /**
+   * Reads one page; once the read reaches the events handled before, handles the new ones in order.
+   * Returns false when the call failed.
+   */
+  private async readPage(execution: Followed): Promise<boolean> {
     let page: { events?: HistoryEvent[]; nextToken?: string | undefined };
     try {
       this.calls++;
@@ -146,14 +166,15 @@ export class HistoryFollower {
     } catch (error) {
       const { name, message } = error as Error;
       if (name === 'InvalidToken') {
-        // The read took too long (tokens expire): start it again.
+        // The read took too long (tokens expire after 24 hours): start it again.
         execution.gathered = [];
         execution.token = undefined;
         execution.newest = undefined;
-        return;
+        return false;
       }
-      this.unavailable = `${name}: ${message}`;
-      return;
+      // Permissions and endpoints do not come back; throttling and the network do, at the next poll.
+      if (errorIsForGood(name)) this.unavailable = `${name}: ${message}`;
+      return false;
     }
     const events = page.events ?? [];
     execution.newest ??= events[0]?.id ?? execution.lastId;
@@ -167,7 +188,7 @@ export class HistoryFollower {
     }
     if (!reached && page.nextToken) {
       execution.token = page.nextToken;
-      return;
+      return true;
     }
     const fresh = execution.gathered.reverse();
     execution.lastId = execution.newest;
@@ -175,6 +196,7 @@ export class HistoryFollower {
     execution.token = undefined;
     execution.newest = undefined;
     for (const event of fresh) this.handle(execution, event);
+    return true;
   }
 
   private handle(execution: Followed, event: HistoryEvent): void {
@@ -194,8 +216,26 @@ export class HistoryFollower {
       case 'LambdaFunctionStarted':
         execution.started.set(id, previous);
         break;
+      case 'LambdaFunctionScheduleFailed': {
+        const call = execution.scheduled.get(previous);
+        execution.scheduled.delete(previous);
+        const task = call ? this.taskOf(call.state, call.resource) : undefined;
+        const failed = event.lambdaFunctionScheduleFailedEventDetails;
+        if (task && call) {
+          this.onObservation({
+            task,
+            event: parse(call.input),
+            error: { name: failed?.error ?? event.type, message: failed?.cause ?? '' },
+            simulatedNow: event.timestamp ?? new Date(),
+          });
+          if (call.state !== undefined) execution.entered.set(id, call.state);
+        }
+        break;
+      }
       case 'LambdaFunctionSucceeded':
-      case 'LambdaFunctionFailed': {
+      case 'LambdaFunctionFailed':
+      case 'LambdaFunctionTimedOut':
+      case 'LambdaFunctionStartFailed': {
         const scheduledId = execution.started.get(previous) ?? 0;
         execution.started.delete(previous);
         const call = execution.scheduled.get(scheduledId);
@@ -211,8 +251,13 @@ export class HistoryFollower {
         if (event.type === 'LambdaFunctionSucceeded') {
           observation.result = parse(event.lambdaFunctionSucceededEventDetails?.output);
         } else {
-          const failed = event.lambdaFunctionFailedEventDetails;
-          observation.error = { name: failed?.error ?? 'Error', message: failed?.cause ?? '' };
+          const failed =
+            event.lambdaFunctionFailedEventDetails ??
+            event.lambdaFunctionTimedOutEventDetails ??
+            event.lambdaFunctionStartFailedEventDetails;
+          observation.error = { name: failed?.error ?? event.type, message: failed?.cause ?? '' };
+          // A retry's LambdaFunctionScheduled follows this event: it is the same state's call.
+          if (call.state !== undefined) execution.entered.set(id, call.state);
         }
         this.onObservation(observation);
         break;
@@ -225,7 +270,12 @@ export class HistoryFollower {
         break;
       }
       default:
-        if (event.type && ENDED.has(event.type)) execution.ended = true;
+        if (event.type && ENDED.has(event.type)) {
+          execution.ended = true;
+          execution.entered.clear();
+          execution.scheduled.clear();
+          execution.started.clear();
+        }
     }
   }
 

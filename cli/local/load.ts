@@ -9,11 +9,22 @@ import { CliError } from '../errors.ts';
 export type LocalSessionModule = typeof import('./session.ts');
 export type StepFunctionsApiModule = typeof import('../../local/runner/step-functions-api.ts');
 
-/** The name of the package a failed import lacked, if that is why it failed. */
+/** What local mode needs that an installed package does not have (development dependencies). */
+const DEVELOPMENT_ONLY = [
+  'aws-local-stepfunctions',
+  '@cloud-copilot/iam-simulate',
+  '@cloud-copilot/iam-policy',
+  'tsx',
+];
+
+/** The development dependency a failed import lacked, if that is why it failed. */
 function missingPackage(error: unknown): string | undefined {
   const { code, message } = error as { code?: unknown; message?: unknown };
-  if (code !== 'ERR_MODULE_NOT_FOUND' || typeof message !== 'string') return undefined;
-  return /Cannot find (?:package|module) '([^']+)'/.exec(message)?.[1] ?? 'a module';
+  if ((code !== 'ERR_MODULE_NOT_FOUND' && code !== 'MODULE_NOT_FOUND') || typeof message !== 'string') {
+    return undefined;
+  }
+  const named = /Cannot find (?:package|module) '([^']+)'/.exec(message)?.[1];
+  return DEVELOPMENT_ONLY.find((name) => named === name || named?.startsWith(`${name}/`));
 }
 
 async function loadLocal<T>(load: () => Promise<T>): Promise<T> {

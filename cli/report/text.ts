@@ -5,7 +5,6 @@
  */
 
 import { isAbsolute, relative } from 'node:path';
-import wrapAnsi from 'wrap-ansi';
 import { paint, type Style, visibleLength } from '../io.ts';
 import {
   type MigrationSummary,
@@ -138,22 +137,24 @@ export function headline(summary: MigrationSummary): string {
 }
 
 /**
- * `first` then `text` wrapped at `width` (wrap-ansi: at spaces, by terminal columns, colour codes
- * kept whole), the following lines indented by `indent` spaces. A word longer than the room stands
- * alone on its line.
+ * `first` then `text` wrapped at `width`, the following lines indented by `indent` spaces: word by
+ * word, each measured in terminal columns (string-width: colour codes take none), so that text
+ * holding colour codes wraps whole. A word longer than the room stands alone on its line.
  */
 export function hanging(first: string, text: string, width: number, indent: number): string[] {
-  const words = text
-    .split(/\s+/)
-    .filter((part) => part !== '')
-    .join(' ');
-  if (!Number.isFinite(width)) return [`${first}${words}`];
-  const wrap = (part: string, room: number) =>
-    wrapAnsi(part, Math.max(1, room), { hard: false, trim: true }).split('\n');
-  const head = wrap(words, width - visibleLength(first))[0] ?? '';
-  const tail = words.slice(head.length).trim();
-  const lines = [`${first}${head}`];
-  if (tail !== '') for (const line of wrap(tail, width - indent)) lines.push(`${' '.repeat(indent)}${line}`);
+  const lines: string[] = [];
+  let current = first;
+  let empty = true;
+  for (const word of text.split(/\s+/).filter((part) => part !== '')) {
+    if (!empty && visibleLength(current) + 1 + visibleLength(word) > width) {
+      lines.push(current);
+      current = `${' '.repeat(indent)}${word}`;
+    } else {
+      current = empty ? `${current}${word}` : `${current} ${word}`;
+    }
+    empty = false;
+  }
+  lines.push(current);
   return lines;
 }
 

@@ -150,10 +150,19 @@ export class TaskEvents {
     this.failedCalls.delete(stateName);
   }
 
-  scheduled(stateName: string, input: unknown, resource: string, region?: string): TaskAttempt {
+  /** `nested`: a state of a Map iteration, whose concurrent calls a state name does not tell apart. */
+  scheduled(
+    stateName: string,
+    input: unknown,
+    resource: string,
+    options: { region?: string; nested?: boolean } = {},
+  ): TaskAttempt {
     const history = this.history;
-    const retried = this.failedCalls.get(stateName);
+    const retried = options.nested ? undefined : this.failedCalls.get(stateName);
     this.failedCalls.delete(stateName);
+    const remember = (failed: number) => {
+      if (!options.nested) this.failedCalls.set(stateName, failed);
+    };
     const entered = retried ?? history.add('TaskStateEntered', { name: stateName, input: jsonText(input) });
     const integration = STATES_RESOURCE.exec(resource);
     const exited = (after: number, output: unknown) =>
@@ -171,14 +180,14 @@ export class TaskEvents {
             { error: error.name, cause: error.message },
             started,
           );
-          this.failedCalls.set(stateName, failed);
+          remember(failed);
         },
       };
     }
     const named = { resourceType: integration[1], resource: integration[2] };
     const scheduled = history.add(
       'TaskScheduled',
-      { ...named, region: region ?? 'us-east-1', parameters: jsonText(input) },
+      { ...named, region: options.region ?? 'us-east-1', parameters: jsonText(input) },
       entered,
     );
     let last = history.add('TaskStarted', named, scheduled);
@@ -189,8 +198,7 @@ export class TaskEvents {
       succeeded: (output) =>
         exited(history.add('TaskSucceeded', { ...named, output: jsonText(output) }, last), output),
       failed: (error) => {
-        const failed = history.add('TaskFailed', { ...named, error: error.name, cause: error.message }, last);
-        this.failedCalls.set(stateName, failed);
+        remember(history.add('TaskFailed', { ...named, error: error.name, cause: error.message }, last));
       },
     };
   }

@@ -25,6 +25,7 @@ import { stateMachinesDir } from '../package-root.ts';
 import {
   type EngineEvent,
   ExecutionHistory,
+  type HistoryEvent,
   jsonText,
   type LocalExecution,
   recordEngineEvent,
@@ -320,24 +321,54 @@ export class LocalRunner {
     }
   }
 
+  /**
+   * An execution started through the API but not run yet (runs take turns): recorded now, with the
+   * input text as given and its ExecutionStarted event, as AWS has it from the start; the run
+   * carries on in the same record. With `recordHistory` only.
+   */
+  acceptExecution(stateMachine: AnyStateMachineName, name: string, inputText: string): LocalExecution {
+    return this.recordExecution(stateMachine, name, inputText, undefined).execution;
+  }
+
+  /** An accepted execution that could not run at all ends FAILED, as its history says. */
+  failAccepted(executionArn: string, error: Error): void {
+    const execution = this.executions.get(executionArn);
+    if (!execution || execution.status !== 'RUNNING') return;
+    this.history(execution).end({ status: 'FAILED', error: error.name || 'Error', cause: error.message });
+  }
+
+  private history(execution: LocalExecution): ExecutionHistory {
+    return new ExecutionHistory(execution, () => new Date(Date.now() + this.clockOffsetMs));
+  }
+
+  /** `input` is the execution's input, or its text as the API was given it. */
   private recordExecution(
     stateMachine: AnyStateMachineName,
     name: string,
     input: unknown,
     parentArn: string | undefined,
   ): ExecutionHistory {
+    const executionArn = this.executionArn(stateMachine, name);
+    const accepted = this.executions.get(executionArn);
+    if (accepted && accepted.status === 'RUNNING' && accepted.events.length === 1) {
+      // Its turn has come: it starts now, in the run's (simulated) time.
+      const now = new Date(Date.now() + this.clockOffsetMs);
+      accepted.startDate = now;
+      (accepted.events[0] as HistoryEvent).timestamp = now;
+      return this.history(accepted);
+    }
     const execution: LocalExecution = {
-      executionArn: this.executionArn(stateMachine, name),
+      executionArn,
       stateMachineArn: this.stateMachineArn(stateMachine),
       name,
       status: 'RUNNING',
       startDate: new Date(Date.now() + this.clockOffsetMs),
-      input: jsonText(input),
+      input: typeof input === 'string' ? input : jsonText(input),
       ...(parentArn ? { parentArn } : {}),
       events: [],
     };
     this.executions.set(execution.executionArn, execution);
-    const history = new ExecutionHistory(execution, () => new Date(Date.now() + this.clockOffsetMs));
+    const history = this.history(execution);
     history.add('ExecutionStarted', {
       input: execution.input,
       roleArn: `arn:aws:iam::${this.accountId}:role/vault-migrator-${stateMachine}`,
@@ -355,9 +386,11 @@ export class LocalRunner {
   ) {
     const handlers: Record<string, (input: never) => Promise<never>> = {};
     const afterIterationWait = iterationWaits(definition);
-    const visit = (states: StateMachineDefinition['States']) => {
+    // States inside Map iterations (or Parallel branches) run side by side: their calls are not
+    // told apart by state name, so the history does not chain their retries.
+    const visit = (states: StateMachineDefinition['States'], nested = false) => {
       for (const [stateName, state] of Object.entries(states)) {
-        for (const processor of processorsOf(state)) visit(processor.States);
+        for (const processor of processorsOf(state)) visit(processor.States, true);
         if (state.Type !== 'Task') continue;
         const resource = (state as { Resource: string }).Resource;
         const resultPath = (state as { ResultPath?: string | null }).ResultPath ?? '$';
@@ -369,12 +402,19 @@ export class LocalRunner {
           }) => {
             await this.pendingTime;
             const name = request.Name ?? `nested-${Date.now().toString(36)}`;
-            const attempt = tasks?.scheduled(stateName, request, SYNC_START_EXECUTION, this.region);
+            const attempt = tasks?.scheduled(stateName, request, SYNC_START_EXECUTION, {
+              region: this.region,
+              nested,
+            });
             try {
               const result = await this.nestedExecution(
                 { ...request, Name: name },
                 executions,
-                (arn) => attempt?.submitted({ ExecutionArn: arn, StartDate: Date.now() / 1000 }),
+                (arn) =>
+                  attempt?.submitted({
+                    ExecutionArn: arn,
+                    StartDate: (Date.now() + this.clockOffsetMs) / 1000,
+                  }),
                 history?.execution.executionArn,
               );
               attempt?.succeeded(result);
@@ -398,7 +438,7 @@ export class LocalRunner {
             const now = await this.options.time.now();
             this.clockOffsetMs = now.getTime() - Date.now();
             process.env[CLOCK_OFFSET_VARIABLE] = String(this.clockOffsetMs);
-            const attempt = tasks?.scheduled(stateName, event, resource);
+            const attempt = tasks?.scheduled(stateName, event, resource, { nested });
             try {
               // Each invocation signs its calls as its own function's role (IAM in the loop).
               const invoke = () => lambda(event, lambdaContext(key as string));

@@ -55,8 +55,6 @@ export class StepFunctionsApi {
   /** Operations in the order they came (`StartExecution`, `GetExecutionHistory`, ...). */
   readonly calls: string[] = [];
   private server: Server | undefined;
-  /** Executions accepted, until the runner keeps them (and those that could not run at all). */
-  private readonly accepted = new Map<string, LocalExecution>();
   private queue: Promise<void> = Promise.resolve();
   private readonly served: AnyStateMachineName[];
 
@@ -81,8 +79,9 @@ export class StepFunctionsApi {
   async stop(): Promise<void> {
     const server = this.server;
     if (server) {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
+      await closed;
     }
     await this.queue;
   }
@@ -93,19 +92,18 @@ export class StepFunctionsApi {
   }
 
   private execution(arn: unknown): LocalExecution {
-    const found =
-      typeof arn === 'string' ? (this.runner.executions.get(arn) ?? this.accepted.get(arn)) : undefined;
+    const found = typeof arn === 'string' ? this.runner.executions.get(arn) : undefined;
     if (!found) throw new ApiError('ExecutionDoesNotExist', `Execution Does Not Exist: '${String(arn)}'`);
     return found;
   }
 
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const chunk of request) chunks.push(chunk as Buffer);
     const target = String(request.headers['x-amz-target'] ?? '');
     const operation = target.startsWith('AWSStepFunctions.') ? target.slice('AWSStepFunctions.'.length) : '';
     this.calls.push(operation || `${request.method} ${request.url}`);
     try {
+      const chunks: Buffer[] = [];
+      for await (const chunk of request) chunks.push(chunk as Buffer);
       let body: Record<string, unknown>;
       try {
         body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as Record<string, unknown>;
@@ -116,6 +114,8 @@ export class StepFunctionsApi {
     } catch (error) {
       const failure =
         error instanceof ApiError ? error : new ApiError('InternalFailure', (error as Error).message);
+      // A client that went away mid-request has no one to answer.
+      if (response.destroyed) return;
       this.send(response, failure.type === 'InternalFailure' ? 500 : 400, {
         __type: failure.type,
         message: failure.message,
@@ -165,23 +165,14 @@ export class StepFunctionsApi {
       throw new ApiError('InvalidExecutionInput', 'Invalid State Machine Execution Input: not JSON');
     }
     const arn = this.runner.executionArn(stateMachine, name);
-    const existing = this.runner.executions.get(arn) ?? this.accepted.get(arn);
+    const existing = this.runner.executions.get(arn);
     if (existing) {
       if (existing.status === 'RUNNING' && existing.input === inputText) {
         return { executionArn: arn, startDate: seconds(existing.startDate) };
       }
       throw new ApiError('ExecutionAlreadyExists', `Execution Already Exists: '${arn}'`);
     }
-    const execution: LocalExecution = {
-      executionArn: arn,
-      stateMachineArn: machineArn,
-      name,
-      status: 'RUNNING',
-      startDate: new Date(),
-      input: inputText,
-      events: [],
-    };
-    this.accepted.set(arn, execution);
+    const execution = this.runner.acceptExecution(stateMachine, name, inputText);
     const start =
       this.options.start ??
       ((machine: AnyStateMachineName, given: unknown, named: string) =>
@@ -191,13 +182,8 @@ export class StepFunctionsApi {
         await start(stateMachine, input, name);
       } catch (error) {
         // The runner reports a failed execution as its result: this one could not run at all.
-        execution.status = 'FAILED';
-        execution.error = (error as Error).name || 'Error';
-        execution.cause = (error as Error).message;
-        execution.stopDate = new Date();
-        return;
+        this.runner.failAccepted(arn, error instanceof Error ? error : new Error(String(error)));
       }
-      if (this.runner.executions.has(arn)) this.accepted.delete(arn);
     });
     return { executionArn: arn, startDate: seconds(execution.startDate) };
   }

@@ -172,6 +172,104 @@ describe('HistoryFollower: progress from execution histories, within a bounded n
     expect(fake.calls).toHaveLength(5);
   });
 
+  it('reads every child within a few polls when there are more than the budget, not one more per poll', async () => {
+    const fake = new FakeHistories();
+    fake.add(ROOT, 'ExecutionStarted');
+    const children = Array.from({ length: 50 }, (_, index) => `${ROOT}-child-${index}`);
+    for (const child of children) {
+      fake.add(ROOT, 'TaskSubmitted', {
+        taskSubmittedEventDetails: {
+          resourceType: 'states',
+          resource: 'startExecution.sync:2',
+          output: JSON.stringify({ ExecutionArn: child }),
+        },
+      });
+      fake.add(child, 'ExecutionStarted');
+    }
+    const follower = new HistoryFollower(fake.client(), ROOT, () => undefined, {
+      maxCallsPerPoll: 10,
+      tasks: lambdaTasks(),
+    });
+    for (let poll = 0; poll < 6; poll++) await follower.poll();
+    const read = new Set(fake.calls.map((call) => call.executionArn));
+    expect(children.filter((child) => !read.has(child))).toEqual([]);
+    expect(fake.calls.length).toBeLessThanOrEqual(60);
+  });
+
+  it('handles events that arrive between the pages of one read once, in order', async () => {
+    const fake = new FakeHistories();
+    const tasks = lambdaTasks();
+    const copyState = [...tasks].find(([, task]) => task === 'CopyRecoveryPoints')?.[0] as string;
+    fake.add(ROOT, 'ExecutionStarted');
+    for (let round = 1; round <= 300; round++) fake.lambda(ROOT, copyState, {}, { round });
+    const seen: number[] = [];
+    const follower = new HistoryFollower(
+      fake.client(),
+      ROOT,
+      (observation) => seen.push((observation.result as { round: number }).round),
+      { maxCallsPerPoll: 1, tasks },
+    );
+    await follower.poll();
+    // 1,501 events: one page of 1,000 read, newest first; then more rounds end before the next page.
+    for (let round = 301; round <= 320; round++) fake.lambda(ROOT, copyState, {}, { round });
+    await follower.poll();
+    expect(seen).toEqual(Array.from({ length: 300 }, (_, index) => index + 1));
+    await follower.poll();
+    expect(seen).toEqual(Array.from({ length: 320 }, (_, index) => index + 1));
+  });
+
+  it('pairs a retried Lambda call with its state, and reports failures that are not a Failed event', async () => {
+    const fake = new FakeHistories();
+    const tasks = lambdaTasks();
+    const copyState = [...tasks].find(([, task]) => task === 'CopyRecoveryPoints')?.[0] as string;
+    fake.add(ROOT, 'ExecutionStarted');
+    const entered = fake.add(ROOT, 'TaskStateEntered', {
+      stateEnteredEventDetails: { name: copyState, input: '{}' },
+    });
+    // A function name that does not contain the task's name, as CloudFormation may generate.
+    const resource = 'arn:aws:lambda:eu-west-1:1:function:Stack-Fn1ABC-x7Yz';
+    let previous = entered;
+    for (const outcome of ['LambdaFunctionFailed', 'LambdaFunctionTimedOut', 'LambdaFunctionSucceeded']) {
+      const scheduled = fake.add(
+        ROOT,
+        'LambdaFunctionScheduled',
+        { lambdaFunctionScheduledEventDetails: { resource, input: '{}' } },
+        previous,
+      );
+      const started = fake.add(ROOT, 'LambdaFunctionStarted', {}, scheduled);
+      const details =
+        outcome === 'LambdaFunctionSucceeded'
+          ? { lambdaFunctionSucceededEventDetails: { output: '{"round":1}' } }
+          : outcome === 'LambdaFunctionTimedOut'
+            ? { lambdaFunctionTimedOutEventDetails: { error: 'States.Timeout', cause: 'late' } }
+            : { lambdaFunctionFailedEventDetails: { error: 'ThrottlingException', cause: 'slow down' } };
+      previous = fake.add(ROOT, outcome, details, started);
+    }
+    const seen: TaskObservation[] = [];
+    const follower = new HistoryFollower(fake.client(), ROOT, (observation) => seen.push(observation), {
+      tasks,
+    });
+    await follower.poll();
+    expect(seen.map((observation) => [observation.task, observation.error?.name ?? 'ok'])).toEqual([
+      ['CopyRecoveryPoints', 'ThrottlingException'],
+      ['CopyRecoveryPoints', 'States.Timeout'],
+      ['CopyRecoveryPoints', 'ok'],
+    ]);
+  });
+
+  it('waits out an error that is not about permissions, and reads on at the next poll', async () => {
+    const fake = new FakeHistories();
+    fake.add(ROOT, 'ExecutionStarted');
+    fake.failWith = Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' });
+    const follower = new HistoryFollower(fake.client(), ROOT, () => undefined, { tasks: lambdaTasks() });
+    await follower.poll();
+    expect(follower.unavailable).toBeUndefined();
+    fake.failWith = undefined;
+    fake.add(ROOT, 'ExecutionSucceeded');
+    await follower.poll();
+    expect(follower.open).toBe(false);
+  });
+
   it('stops reading, and says why, when the history cannot be read', async () => {
     const fake = new FakeHistories();
     fake.failWith = Object.assign(

@@ -1,10 +1,11 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { stripVTControlCharacters } from 'node:util';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { BufferStream, visibleLength } from '../../cli/io.ts';
 import { ProgressBoard } from '../../cli/progress/board.ts';
 import { ProgressTracker } from '../../cli/progress/tracker.ts';
-import { renderSummaryText } from '../../cli/report/text.ts';
+import { hanging, renderSummaryText } from '../../cli/report/text.ts';
 import { screen } from '../support/terminal.ts';
 import { reportFile, sampleBatch, sampleReport } from './fixtures.ts';
 import { cli, tempDir } from './helpers.ts';
@@ -83,6 +84,23 @@ describe('80 columns', () => {
     } finally {
       vi.useRealTimers();
     }
+  });
+
+  it('wraps with a hanging indent and loses no word, whether the text holds colour codes or not', () => {
+    const red = (text: string) => `\x1b[31m${text}\x1b[39m`;
+    const text = `${red('alpha beta gamma delta')} epsilon zeta`;
+    const lines = hanging('- ', text, 14, 2);
+    for (const line of lines) expect(visibleLength(line)).toBeLessThanOrEqual(14);
+    expect(lines.slice(1).every((line) => line.startsWith('  '))).toBe(true);
+    const words = (parts: string[]) =>
+      stripVTControlCharacters(parts.join(' '))
+        .split(/\s+/)
+        .filter((word) => word !== '');
+    expect(words(lines)).toEqual(['-', 'alpha', 'beta', 'gamma', 'delta', 'epsilon', 'zeta']);
+    expect(lines.join('').split('\x1b[31m')).toHaveLength(2);
+    expect(hanging('', 'one two three', 7, 2)).toEqual(['one two', '  three']);
+    // A word longer than the room stands alone.
+    expect(hanging('> ', 'unbreakable-word end', 8, 2)).toEqual(['> unbreakable-word', '  end']);
   });
 
   it('stamps progress lines with the time when stderr is not a terminal', () => {

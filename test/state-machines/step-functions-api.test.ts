@@ -184,6 +184,33 @@ describe('the local Step Functions endpoint (StartExecution, DescribeExecution, 
     ).rejects.toMatchObject({ name: 'InvalidName' });
   });
 
+  it('keeps the input as sent, and gives an execution waiting its turn a history that has started', async () => {
+    const { scenario: world, sfn, api: served } = await serve();
+    const stateMachineArn = world.runner.stateMachineArn('MigrateVault');
+    const spaced = '{ "sourceVaultName": "alpha",  "maxConcurrentCopies": 5 }';
+    const first = await sfn.send(
+      new StartExecutionCommand({ stateMachineArn, name: 'spaced', input: spaced }),
+    );
+    const second = await sfn.send(
+      new StartExecutionCommand({ stateMachineArn, name: 'second', input: '{"sourceVaultName":"beta"}' }),
+    );
+    // The second runs after the first: its history already opens as on AWS.
+    const waiting = await sfn.send(new GetExecutionHistoryCommand({ executionArn: second.executionArn }));
+    expect(waiting.events?.map((event) => event.type)).toEqual(['ExecutionStarted']);
+    // Same name, same input text: the same execution, while it runs or waits.
+    const again = await sfn.send(
+      new StartExecutionCommand({ stateMachineArn, name: 'spaced', input: spaced }),
+    );
+    expect(again.executionArn).toBe(first.executionArn);
+    await served.idle();
+    const described = await sfn.send(new DescribeExecutionCommand({ executionArn: first.executionArn }));
+    expect(described.input).toBe(spaced);
+    const { events } = await allEvents(sfn, first.executionArn as string, { maxResults: 1000 });
+    expect(events[0]?.executionStartedEventDetails?.input).toBe(spaced);
+    expect(events.filter((event) => event.type === 'ExecutionStarted')).toHaveLength(1);
+    expect((await ended(sfn, second.executionArn as string)).status).toBe('SUCCEEDED');
+  });
+
   it("names each child execution in its parent's TaskSubmitted event, and serves the child too", async () => {
     const { scenario: world, sfn } = await serve();
     const { executionArn } = await sfn.send(
