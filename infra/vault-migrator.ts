@@ -28,7 +28,8 @@ import { MigrationSchedule, type MigrationScheduleOptions } from './schedule.ts'
 import { MigratorStateMachine } from './state-machines.ts';
 
 /** The repository root: `lambdas/` and `state-machines/` are found from here. */
-export const PROJECT_ROOT = packageRoot();
+/** The project folder, with a trailing slash (as a folder URL has it). */
+export const PROJECT_ROOT = `${packageRoot()}/`;
 
 /** Powertools log levels the Lambdas accept. */
 export type MigratorLogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
