@@ -7,21 +7,23 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Context } from 'aws-lambda';
 import { ExecutionError, StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import { resetClients, runAsLocalCaller } from '#shared/clients.ts';
 import { CLOCK_OFFSET_VARIABLE } from '#shared/config.ts';
-import { handler as copyRecoveryPoints } from '../../lambdas/copy-recovery-points/handler.ts';
-import { handler as createTargetVault } from '../../lambdas/create-target-vault/handler.ts';
-import { handler as deleteSourceVault } from '../../lambdas/delete-source-vault/handler.ts';
-import { handler as findVaultsToMigrate } from '../../lambdas/find-vaults-to-migrate/handler.ts';
-import { handler as planMigration } from '../../lambdas/plan-migration/handler.ts';
-import { handler as prepareMigration } from '../../lambdas/prepare-migration/handler.ts';
-import { handler as repointBackupPlans } from '../../lambdas/repoint-backup-plans/handler.ts';
-import { handler as verifyMigration } from '../../lambdas/verify-migration/handler.ts';
-import { handler as writeReport } from '../../lambdas/write-report/handler.ts';
 import { accessKeyIdFor } from '../iam/identities.ts';
-import { stateMachinesDir } from '../package-root.ts';
+import {
+  type AnyStateMachineName,
+  iterationWaitSeconds,
+  iterationWaits,
+  processorsOf,
+  STATE_MACHINE_FILES,
+  STATE_MACHINES_DIR,
+  SYNC_START_EXECUTION,
+  secondsAt,
+  type WaitState,
+  withoutWallClockTimeouts,
+} from './definitions.ts';
+import { FUNCTIONS, type LambdaHandler, lambdaContext } from './functions.ts';
 import {
   type EngineEvent,
   ExecutionHistory,
@@ -31,43 +33,15 @@ import {
   recordEngineEvent,
   TaskEvents,
 } from './history.ts';
+import { IterationClock, type SimulatedTime } from './time.ts';
 
-export const STATE_MACHINES_DIR = stateMachinesDir();
-
-export type StateMachineName = 'MigrateVault' | 'MigrateAllVaults';
-
-/** A state machine the runner can start: the project's own, or one added through `RunnerOptions.stateMachines`. */
-export type AnyStateMachineName = StateMachineName | (string & {});
-
-const FILES: Record<StateMachineName, string> = {
-  MigrateVault: 'migrate-vault.asl.json',
-  MigrateAllVaults: 'migrate-all-vaults.asl.json',
-};
-
-export type LambdaHandler = (event: unknown, context: Context) => Promise<unknown>;
-
-/** The Lambda behind each `${...FunctionArn}` substitution: the deployed handler exports. */
-export const FUNCTIONS: Record<string, LambdaHandler> = {
-  PrepareMigrationFunctionArn: prepareMigration as LambdaHandler,
-  PlanMigrationFunctionArn: planMigration as LambdaHandler,
-  CreateTargetVaultFunctionArn: createTargetVault as LambdaHandler,
-  RepointBackupPlansFunctionArn: repointBackupPlans as LambdaHandler,
-  CopyRecoveryPointsFunctionArn: copyRecoveryPoints as LambdaHandler,
-  VerifyMigrationFunctionArn: verifyMigration as LambdaHandler,
-  DeleteSourceVaultFunctionArn: deleteSourceVault as LambdaHandler,
-  WriteReportFunctionArn: writeReport as LambdaHandler,
-  FindVaultsToMigrateFunctionArn: findVaultsToMigrate as LambdaHandler,
-};
-
-const SYNC_START_EXECUTION = 'arn:aws:states:::states:startExecution.sync:2';
-
-/** What the runner needs from the place simulated time lives. */
-export interface SimulatedTime {
-  /** Simulated now. */
-  now(): Promise<Date>;
-  /** Lets `seconds` of simulated time pass. */
-  wait(seconds: number): Promise<void>;
-}
+export {
+  type AnyStateMachineName,
+  STATE_MACHINES_DIR,
+  type StateMachineName,
+} from './definitions.ts';
+export { FUNCTIONS, type LambdaHandler } from './functions.ts';
+export { emulatorTime, endpointTime, type SimulatedTime } from './time.ts';
 
 export interface RunnerOptions {
   region?: string;
@@ -155,7 +129,7 @@ export class LocalRunner {
   constructor(private readonly options: RunnerOptions) {
     this.region = options.region ?? 'us-east-1';
     this.accountId = options.accountId ?? '123456789012';
-    this.files = { ...FILES, ...options.stateMachines };
+    this.files = { ...STATE_MACHINE_FILES, ...options.stateMachines };
     this.functions = { ...FUNCTIONS, ...options.functions };
     this.iterationClock = new IterationClock(options.time);
     this.substitutions = {
@@ -535,244 +509,4 @@ export class LocalRunner {
       },
     });
   }
-}
-
-type StateDefinition = StateMachineDefinition['States'][string];
-
-/** The longest timer Node keeps (2^31 - 1 ms); AWS's own default task timeout is 99,999,999 s. */
-const LONGEST_TIMER_SECONDS = 2_147_483;
-
-/**
- * The local engine times every Task out after 60 s of wall time unless it names TimeoutSeconds,
- * where AWS waits 99,999,999 s. A nested `startExecution.sync:2` runs a whole child execution,
- * which can take minutes of wall time even in simulated time, so it gets AWS's "no timeout".
- */
-function withoutWallClockTimeouts(definition: StateMachineDefinition): StateMachineDefinition {
-  // The execution's own TimeoutSeconds (one year) is a wall-clock timer here too: past Node's
-  // longest timer it would fire at once, and simulated time never nears it anyway.
-  const execution = definition as { TimeoutSeconds?: number };
-  if (execution.TimeoutSeconds !== undefined && execution.TimeoutSeconds > LONGEST_TIMER_SECONDS) {
-    execution.TimeoutSeconds = LONGEST_TIMER_SECONDS;
-  }
-  for (const state of Object.values(definition.States)) {
-    for (const processor of processorsOf(state)) withoutWallClockTimeouts(processor);
-    const task = state as {
-      Type: string;
-      Resource?: string;
-      TimeoutSeconds?: number;
-      TimeoutSecondsPath?: string;
-    };
-    if (task.Type !== 'Task' || task.Resource !== SYNC_START_EXECUTION) continue;
-    if (task.TimeoutSeconds === undefined && task.TimeoutSecondsPath === undefined) {
-      task.TimeoutSeconds = LONGEST_TIMER_SECONDS;
-    }
-  }
-  return definition;
-}
-
-interface WaitState {
-  Seconds?: number;
-  SecondsPath?: string;
-  Next?: string;
-}
-
-/** The state machines a Map (its item processor) or a Parallel (its branches) runs. */
-function processorsOf(state: StateDefinition): StateMachineDefinition[] {
-  const container = state as {
-    ItemProcessor?: StateMachineDefinition;
-    Iterator?: StateMachineDefinition;
-    Branches?: StateMachineDefinition[];
-  };
-  if (state.Type === 'Map') {
-    const processor = container.ItemProcessor ?? container.Iterator;
-    return processor ? [processor] : [];
-  }
-  return state.Type === 'Parallel' ? (container.Branches ?? []) : [];
-}
-
-/** Wait states inside Map iterations and Parallel branches, with their fixed length in seconds. */
-function iterationWaitSeconds(definition: StateMachineDefinition): Array<[string, number]> {
-  const found: Array<[string, number]> = [];
-  const visit = (states: StateMachineDefinition['States'], nested: boolean) => {
-    for (const [stateName, state] of Object.entries(states)) {
-      if (nested && state.Type === 'Wait') {
-        const wait = state as WaitState;
-        if (typeof wait.Seconds !== 'number') {
-          throw new Error(`Wait "${stateName}" inside an iteration needs a fixed Seconds to run locally`);
-        }
-        const next = wait.Next ? states[wait.Next] : undefined;
-        if (next?.Type !== 'Task') {
-          throw new Error(
-            `Wait "${stateName}" inside an iteration must lead straight to a Task to run locally`,
-          );
-        }
-        found.push([stateName, wait.Seconds]);
-      }
-      for (const processor of processorsOf(state)) visit(processor.States, true);
-    }
-  };
-  visit(definition.States, false);
-  return found;
-}
-
-/** Task state -> the iteration Wait that leads to it. */
-function iterationWaits(definition: StateMachineDefinition): Map<string, string> {
-  const byTask = new Map<string, string>();
-  const visit = (states: StateMachineDefinition['States'], nested: boolean) => {
-    for (const [stateName, state] of Object.entries(states)) {
-      const next = (state as WaitState).Next;
-      if (nested && state.Type === 'Wait' && next) byTask.set(next, stateName);
-      for (const processor of processorsOf(state)) visit(processor.States, true);
-    }
-  };
-  visit(definition.States, false);
-  return byTask;
-}
-
-/**
- * Simulated time for Wait states inside Map iterations (and Parallel branches), which run side by
- * side: each iteration's wait ends at its own simulated time, and the clock moves only when no task
- * is running and every live iteration is waiting, to the earliest wake-up. The engine does not say
- * which iteration enters a Wait, so the Wait takes a ticket and the Task it leads to redeems the
- * oldest ticket of that Wait: exact because such a Wait has a fixed length, and only microtasks run
- * between an iteration's Wait and its next Task.
- */
-class IterationClock {
-  private running = 0;
-  private readonly tickets = new Map<string, number[]>();
-  private sleepers: Array<{ wakeAtMs: number; wake: () => void }> = [];
-  private checkScheduled = false;
-
-  constructor(private readonly time: SimulatedTime) {}
-
-  /** An iteration entered the Wait `waitState`. */
-  ticket(waitState: string, seconds: number): void {
-    const queue = this.tickets.get(waitState) ?? [];
-    queue.push(seconds);
-    this.tickets.set(waitState, queue);
-  }
-
-  /** Holds the task after `waitState` until simulated time has reached the end of that wait. */
-  async redeem(waitState: string): Promise<void> {
-    const seconds = this.tickets.get(waitState)?.shift();
-    if (seconds === undefined || seconds <= 0) return;
-    this.running++;
-    const wakeAtMs = (await this.time.now()).getTime() + seconds * 1000;
-    await new Promise<void>((wake) => {
-      this.sleepers.push({ wakeAtMs, wake });
-      this.running--;
-      this.schedule();
-    });
-  }
-
-  /** Runs a task's work: while any task runs, simulated time stands still for the iterations. */
-  async busy<T>(work: () => Promise<T>): Promise<T> {
-    this.running++;
-    try {
-      return await work();
-    } finally {
-      this.running--;
-      this.schedule();
-    }
-  }
-
-  /** After the microtasks of the engine have run (the engine moves between states in microtasks). */
-  private schedule(): void {
-    if (this.checkScheduled || this.running > 0 || this.sleepers.length === 0) return;
-    this.checkScheduled = true;
-    setImmediate(() => {
-      this.checkScheduled = false;
-      void this.advance();
-    });
-  }
-
-  private async advance(): Promise<void> {
-    if (this.running > 0 || this.sleepers.length === 0) return;
-    let earliest = Number.POSITIVE_INFINITY;
-    for (const sleeper of this.sleepers) earliest = Math.min(earliest, sleeper.wakeAtMs);
-    const now = (await this.time.now()).getTime();
-    if (earliest > now) await this.time.wait((earliest - now) / 1000);
-    const reached = Math.max(now, earliest);
-    const due = this.sleepers.filter((sleeper) => sleeper.wakeAtMs <= reached);
-    this.sleepers = this.sleepers.filter((sleeper) => sleeper.wakeAtMs > reached);
-    for (const sleeper of due) sleeper.wake();
-  }
-}
-
-/** Reads `$.a.b` from the last result a task wrote at `$.a`. */
-function secondsAt(path: string, lastResults: Map<string, unknown>): number {
-  const parts = path.replace(/^\$\./, '').split('.');
-  for (let split = parts.length - 1; split >= 1; split--) {
-    const prefix = `$.${parts.slice(0, split).join('.')}`;
-    if (!lastResults.has(prefix)) continue;
-    let value: unknown = lastResults.get(prefix);
-    for (const part of parts.slice(split)) value = (value as Record<string, unknown> | undefined)?.[part];
-    if (typeof value === 'number' && Number.isFinite(value) && value >= 0) return value;
-  }
-  throw new Error(`Wait reads ${path}, which no task result provides`);
-}
-
-function lambdaContext(functionKey: string): Context {
-  const functionName = `vault-migrator-${functionKey.replace(/FunctionArn$/, '')}`;
-  return {
-    callbackWaitsForEmptyEventLoop: false,
-    functionName,
-    functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:us-east-1:123456789012:function:${functionName}`,
-    memoryLimitInMB: '1024',
-    awsRequestId: crypto.randomUUID(),
-    logGroupName: `/aws/lambda/${functionName}`,
-    logStreamName: 'local',
-    getRemainingTimeInMillis: () => 900_000,
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
-}
-
-/** Simulated time kept by an emulator in this process. */
-export function emulatorTime(emulator: {
-  clock: { now(): Date };
-  advance(ms: number): unknown;
-}): SimulatedTime {
-  return {
-    now: async () => emulator.clock.now(),
-    wait: async (seconds) => {
-      emulator.advance(seconds * 1000);
-    },
-  };
-}
-
-/**
- * Time against an endpoint in another process: the emulator's control API when it has one, else
- * real time scaled by `waitScale` (wall seconds per simulated second).
- */
-/**
- * Time at an endpoint: the emulator's clock when it has one (a Wait advances it, and with
- * `waitScale` also sleeps that many wall seconds per simulated second), else the wall clock (a Wait
- * sleeps, scaled by `waitScale`, default 1).
- */
-export function endpointTime(endpoint: string, waitScale?: number): SimulatedTime {
-  const control = async (path: string, body?: unknown) => {
-    try {
-      const response = await fetch(`${endpoint}/_emulator/${path}`, {
-        method: body === undefined ? 'GET' : 'POST',
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-      return response.ok ? ((await response.json()) as { now?: number }) : undefined;
-    } catch {
-      return undefined;
-    }
-  };
-  return {
-    now: async () => {
-      const clock = await control('clock');
-      return typeof clock?.now === 'number' ? new Date(clock.now * 1000) : new Date();
-    },
-    wait: async (seconds) => {
-      const advanced = await control('clock/advance', { ms: seconds * 1000 });
-      const scale = advanced ? (waitScale ?? 0) : (waitScale ?? 1);
-      if (scale > 0) await new Promise((resolve) => setTimeout(resolve, seconds * 1000 * scale));
-    },
-  };
 }
