@@ -152,3 +152,60 @@ describe('the installed package (npm pack, production dependencies, no TypeScrip
     );
   });
 });
+
+describe("a clone's bin, running the build (local mode through dist/, no TypeScript loader)", () => {
+  const dir = tempDir();
+  const clone = join(dir.path, 'clone');
+
+  beforeAll(() => {
+    // The clone's files as they are, but the bin and package.json as real files (Node resolves a
+    // symlinked main module to its target, which would run the repository's own dist/), and a fresh build.
+    mkdirSync(join(clone, 'cli'), { recursive: true });
+    for (const entry of readdirSync(ROOT)) {
+      if (['dist', 'cli', 'package.json', '.git', 'node_modules'].includes(entry)) continue;
+      symlinkSync(join(ROOT, entry), join(clone, entry));
+    }
+    // node_modules without its cache: the stack's policies are synthesized again, through the bundle.
+    mkdirSync(join(clone, 'node_modules'));
+    for (const entry of readdirSync(join(ROOT, 'node_modules'))) {
+      if (entry !== '.cache')
+        symlinkSync(join(ROOT, 'node_modules', entry), join(clone, 'node_modules', entry));
+    }
+    cpSync(join(ROOT, 'package.json'), join(clone, 'package.json'));
+    cpSync(join(ROOT, 'cli', 'bin.mjs'), join(clone, 'cli', 'bin.mjs'));
+    execFileSync(process.execPath, ['--import', 'tsx', 'cli/build.ts', '--out', join(clone, 'dist')], {
+      cwd: ROOT,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    writeFileSync(join(dir.path, 'seed.json'), JSON.stringify(SMALL_ACCOUNT));
+  }, 60_000);
+
+  afterAll(() => dir.remove());
+
+  it('migrates locally from the bundle, finding the ASL files and the stack from the package root', {
+    timeout: 60_000,
+  }, async () => {
+    const result = await run(
+      [
+        join(clone, 'cli/bin.mjs'),
+        'migrate',
+        '--local',
+        '--seed',
+        join(dir.path, 'seed.json'),
+        '--vault',
+        'beta',
+        '--report-dir',
+        join(dir.path, 'reports'),
+        '--json',
+      ],
+      {},
+      dir.path,
+    );
+    expect(result.stderr).not.toMatch(STACK_TRACE);
+    expect(result.status).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({
+      ok: true,
+      vaults: [{ vault: 'beta', outcome: 'MIGRATED' }],
+    });
+  });
+});
