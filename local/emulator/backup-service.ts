@@ -10,6 +10,7 @@ import {
   notFound,
 } from './errors.ts';
 import type { Faults } from './faults.ts';
+import type { CopyJobFilter, PageFilter, PlanFilter, RecoveryPointFilter, VaultFilter } from './filters.ts';
 import { MinHeap } from './heap.ts';
 import type { KmsService } from './kms-service.ts';
 import {
@@ -329,7 +330,7 @@ export class BackupService {
    */
   private listingPage(
     vault: Vault,
-    token: string | null,
+    token: string | null | undefined,
     limit: number,
     matches: (rp: RecoveryPoint) => boolean,
     created: { after?: Date | undefined; before?: Date | undefined } = {},
@@ -566,10 +567,10 @@ export class BackupService {
     return this.vaultDescription(this.getVault(name));
   }
 
-  listBackupVaults(query: URLSearchParams, limit: number) {
-    const vaultType = query.get('vaultType');
+  listBackupVaults(filter: VaultFilter, limit: number) {
+    const { vaultType } = filter;
     const vaults = [...this.vaults.values()].filter((vault) => !vaultType || vault.vaultType === vaultType);
-    const page = paginate(vaults, query.get('nextToken'), limit, (vault) => vault.name);
+    const page = paginate(vaults, filter.nextToken, limit, (vault) => vault.name);
     return {
       BackupVaultList: page.items.map((vault) => this.vaultDescription(vault)),
       NextToken: page.nextToken,
@@ -698,9 +699,9 @@ export class BackupService {
 
   private readonly planTags = new Map<string, Map<string, string>>();
 
-  listTags(arn: string, query: URLSearchParams, limit: number) {
+  listTags(arn: string, filter: PageFilter, limit: number) {
     const entries = [...this.taggable(arn).entries()];
-    const page = paginate(entries, query.get('nextToken'), limit, ([key]) => key);
+    const page = paginate(entries, filter.nextToken, limit, ([key]) => key);
     return { Tags: Object.fromEntries(page.items), NextToken: page.nextToken };
   }
 
@@ -750,14 +751,16 @@ export class BackupService {
     };
   }
 
-  listRecoveryPoints(vaultName: string, query: URLSearchParams, limit: number) {
+  listRecoveryPoints(vaultName: string, filter: RecoveryPointFilter, limit: number) {
     const vault = this.getVault(vaultName);
-    const resourceArn = query.get('resourceArn');
-    const resourceType = query.get('resourceType');
-    const planId = query.get('backupPlanId');
-    const parent = query.get('parentRecoveryPointArn');
-    const createdBefore = dateParam(query, 'createdBefore');
-    const createdAfter = dateParam(query, 'createdAfter');
+    const {
+      resourceArn,
+      resourceType,
+      backupPlanId: planId,
+      parentRecoveryPointArn: parent,
+      createdBefore,
+      createdAfter,
+    } = filter;
     const matches = (recoveryPoint: RecoveryPoint) =>
       this.isListedYet(recoveryPoint) &&
       (!resourceArn || recoveryPoint.resourceArn === resourceArn) &&
@@ -766,7 +769,7 @@ export class BackupService {
       (!parent || recoveryPoint.parentRecoveryPointArn === parent) &&
       (!createdBefore || recoveryPoint.creationDate < createdBefore) &&
       (!createdAfter || recoveryPoint.creationDate > createdAfter);
-    const page = this.listingPage(vault, query.get('nextToken'), limit, matches, {
+    const page = this.listingPage(vault, filter.nextToken, limit, matches, {
       after: createdAfter,
       before: createdBefore,
     });
@@ -1044,21 +1047,20 @@ export class BackupService {
     return { CopyJob: this.copyJobView(job) };
   }
 
-  listCopyJobs(query: URLSearchParams, limit: number) {
-    const destination = query.get('destinationVaultArn');
-    const state = query.get('state');
-    const resourceArn = query.get('resourceArn');
-    const resourceType = query.get('resourceType');
-    const sourceRecoveryPoint = query.get('sourceRecoveryPointArn');
-    const parentJobId = query.get('parentJobId');
-    const accountId = query.get('accountId');
-    const createdBefore = dateParam(query, 'createdBefore');
-    const createdAfter = dateParam(query, 'createdAfter');
-    const completeBefore = dateParam(query, 'completeBefore');
-    const completeAfter = dateParam(query, 'completeAfter');
-    if (state && !['CREATED', 'RUNNING', 'COMPLETED', 'FAILED', 'PARTIAL'].includes(state)) {
-      throw invalidParameter(`Invalid copy job state ${state}`);
-    }
+  listCopyJobs(filter: CopyJobFilter, limit: number) {
+    const {
+      destinationVaultArn: destination,
+      state,
+      resourceArn,
+      resourceType,
+      sourceRecoveryPointArn: sourceRecoveryPoint,
+      parentJobId,
+      accountId,
+      createdBefore,
+      createdAfter,
+      completeBefore,
+      completeAfter,
+    } = filter;
     const pool = destination ? this.createdAfter(destination, createdAfter) : [...this.copyJobs.values()];
     const matches = (job: CopyJob) =>
       this.inHistory(job) &&
@@ -1072,7 +1074,7 @@ export class BackupService {
       (!createdAfter || job.creationDate > createdAfter) &&
       (!completeBefore || (job.completionDate !== undefined && job.completionDate < completeBefore)) &&
       (!completeAfter || (job.completionDate !== undefined && job.completionDate > completeAfter));
-    const page = paginate(pool.filter(matches), query.get('nextToken'), limit, (job) => job.id);
+    const page = paginate(pool.filter(matches), filter.nextToken, limit, (job) => job.id);
     return { CopyJobs: page.items.map((job) => this.copyJobView(job)), NextToken: page.nextToken };
   }
 
@@ -1171,10 +1173,9 @@ export class BackupService {
     };
   }
 
-  listBackupPlans(query: URLSearchParams, limit: number) {
-    const includeDeleted = query.get('includeDeleted') === 'true';
-    const plans = [...this.plans.values()].filter((plan) => includeDeleted || !plan.deletionDate);
-    const page = paginate(plans, query.get('nextToken'), limit, (plan) => plan.id);
+  listBackupPlans(filter: PlanFilter, limit: number) {
+    const plans = [...this.plans.values()].filter((plan) => filter.includeDeleted || !plan.deletionDate);
+    const page = paginate(plans, filter.nextToken, limit, (plan) => plan.id);
     return {
       BackupPlansList: page.items.map((plan) => {
         const latest = plan.versions.at(-1);
@@ -1268,15 +1269,6 @@ export function calculatedLifecycle(recoveryPoint: RecoveryPoint) {
   return result.DeleteAt || result.MoveToColdStorageAt ? result : undefined;
 }
 
-function dateParam(query: URLSearchParams, field: string): Date | undefined {
-  const raw = query.get(field);
-  if (raw === null) return undefined;
-  const asNumber = Number(raw);
-  const when = Number.isFinite(asNumber) ? new Date(asNumber * 1000) : new Date(raw);
-  if (Number.isNaN(when.getTime())) throw invalidParameter(`${field} is not a timestamp: ${raw}`);
-  return when;
-}
-
 function encodeToken(value: string, at?: number): string {
   return Buffer.from(JSON.stringify({ after: value, at })).toString('base64url');
 }
@@ -1300,7 +1292,7 @@ function decodeToken(token: string): string {
 /** Pages over a list in its order, the token naming the last key returned. */
 export function paginate<T>(
   items: readonly T[],
-  token: string | null,
+  token: string | null | undefined,
   limit: number,
   key: (item: T) => string,
 ): Page<T> {

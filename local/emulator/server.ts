@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { BackupService } from './backup-service.ts';
 import { AwsError, missingParameter, serialization } from './errors.ts';
 import { type Faults, isDenied, shouldThrottle } from './faults.ts';
+import { copyJobFilter, pageFilter, planFilter, recoveryPointFilter, vaultFilter } from './filters.ts';
 import type { KmsService } from './kms-service.ts';
 import {
   checkLifecycle,
@@ -70,7 +71,7 @@ export function backupRoutes(backup: BackupService): Route[] {
 
   return [
     route('GET', 'backup-vaults', 'ListBackupVaults', false, (ctx) =>
-      backup.listBackupVaults(ctx.query, page(ctx)),
+      backup.listBackupVaults(vaultFilter(ctx.query), page(ctx)),
     ),
     route('PUT', 'backup-vaults/{}', 'CreateBackupVault', true, (ctx) =>
       backup.createBackupVault(label(ctx, 0), {
@@ -133,7 +134,7 @@ export function backupRoutes(backup: BackupService): Route[] {
       backup.deleteLockConfiguration(label(ctx, 0)),
     ),
     route('GET', 'backup-vaults/{}/recovery-points', 'ListRecoveryPointsByBackupVault', false, (ctx) =>
-      backup.listRecoveryPoints(label(ctx, 0), ctx.query, page(ctx)),
+      backup.listRecoveryPoints(label(ctx, 0), recoveryPointFilter(ctx.query), page(ctx)),
     ),
     route('GET', 'backup-vaults/{}/recovery-points/{}', 'DescribeRecoveryPoint', false, (ctx) =>
       backup.describeRecoveryPoint(label(ctx, 0), label(ctx, 1)),
@@ -150,7 +151,9 @@ export function backupRoutes(backup: BackupService): Route[] {
         checkLifecycle(optionalObject(ctx.body, 'Lifecycle'), 'Lifecycle'),
       ),
     ),
-    route('GET', 'tags/{}', 'ListTags', false, (ctx) => backup.listTags(label(ctx, 0), ctx.query, page(ctx))),
+    route('GET', 'tags/{}', 'ListTags', false, (ctx) =>
+      backup.listTags(label(ctx, 0), pageFilter(ctx.query), page(ctx)),
+    ),
     route('POST', 'tags/{}', 'TagResource', true, (ctx) => {
       const tags = optionalStringMap(ctx.body, 'Tags');
       if (!tags) throw missingParameter('Tags is required');
@@ -172,10 +175,12 @@ export function backupRoutes(backup: BackupService): Route[] {
         Lifecycle: checkLifecycle(optionalObject(ctx.body, 'Lifecycle'), 'Lifecycle'),
       }),
     ),
-    route('GET', 'copy-jobs', 'ListCopyJobs', false, (ctx) => backup.listCopyJobs(ctx.query, page(ctx))),
+    route('GET', 'copy-jobs', 'ListCopyJobs', false, (ctx) =>
+      backup.listCopyJobs(copyJobFilter(ctx.query), page(ctx)),
+    ),
     route('GET', 'copy-jobs/{}', 'DescribeCopyJob', false, (ctx) => backup.describeCopyJob(label(ctx, 0))),
     route('GET', 'backup/plans', 'ListBackupPlans', false, (ctx) =>
-      backup.listBackupPlans(ctx.query, page(ctx)),
+      backup.listBackupPlans(planFilter(ctx.query), page(ctx)),
     ),
     route('PUT', 'backup/plans', 'CreateBackupPlan', true, (ctx) =>
       backup.createBackupPlan(

@@ -815,7 +815,7 @@ describe('deleteSourceVault against the emulator', () => {
     });
     copyToTarget();
     emulator.advance(90 * DAY_MS);
-    expect(emulator.backup.listCopyJobs(new URLSearchParams(), 100).CopyJobs).toEqual([]);
+    expect(emulator.backup.listCopyJobs({}, 100).CopyJobs).toEqual([]);
     const target = emulator.backup.vaults.get('legacy-encrypted')!;
     const lost = [...target.recoveryPoints.values()][0]!;
     emulator.backup.loseRecoveryPoint('legacy-encrypted', lost.arn);

@@ -226,7 +226,7 @@ describe('MigrateVault retirement on real AWS semantics', () => {
     );
     target.emulator.backup.loseRecoveryPoint('legacy-encrypted', lostCopy?.arn ?? '');
     target.emulator.advance(120 * DAY_MS);
-    expect(target.emulator.backup.listCopyJobs(new URLSearchParams(), 100).CopyJobs).toEqual([]);
+    expect(target.emulator.backup.listCopyJobs({}, 100).CopyJobs).toEqual([]);
 
     const second = await target.runner.startExecution(
       'MigrateVault',
