@@ -4,9 +4,9 @@
 import { Command } from 'commander';
 import { awsClients } from '../aws/clients.ts';
 import { EXIT, type ExitStatus } from '../errors.ts';
-import { type CliIO, paint, useColour } from '../io.ts';
+import { type CliIO, outputWidth, paint, useColour } from '../io.ts';
 import { buildOutput, renderOutput } from '../output/envelope.ts';
-import { followOnAws } from '../progress/aws.ts';
+import { followOnAws, progressSnapshot } from '../progress/aws.ts';
 import { formatDuration } from '../progress/board.ts';
 import { type MigrationSummary, OUTCOME_LABEL, succeeded } from '../report/model.ts';
 import { displayPath } from '../report/text.ts';
@@ -29,7 +29,7 @@ function field(label: string, value: string): string {
   return `${`${label}`.padEnd(10)}${value}`;
 }
 
-function describe(target: Target, summary: MigrationSummary, io: CliIO): string {
+function describe(target: Target, summary: MigrationSummary, io: CliIO, progress: string[] = []): string {
   const style = paint(useColour(io.stdout, io.env));
   const lines: string[] = [];
   if (target.kind === 'execution') {
@@ -52,6 +52,7 @@ function describe(target: Target, summary: MigrationSummary, io: CliIO): string 
     if (view.status === 'RUNNING' && view.startDate) {
       lines.push(field('Running', `${formatDuration(Date.now() - Date.parse(view.startDate))} so far`));
     }
+    if (progress.length > 0) lines.push('', 'Progress', ...progress.map((line) => `  ${line}`));
   } else {
     lines.push(field('Report', displayPath(target.path, io.cwd)));
     lines.push(field('Execution', summary.execution));
@@ -112,6 +113,26 @@ export function statusCommand(io: CliIO, action: Action): Command {
             clients.destroy();
           }
         }
+        // Not followed: where each vault is now, from the history (AWS only; a local run has ended).
+        let progress: string[] = [];
+        if (
+          resolved.kind === 'execution' &&
+          resolved.where === 'aws' &&
+          resolved.view.status === 'RUNNING' &&
+          !options.json
+        ) {
+          const clients = awsClients(io, options.region);
+          try {
+            progress = await progressSnapshot(
+              clients.sfn(),
+              resolved.view.arn,
+              outputWidth(io.stdout, io.env),
+              useColour(io.stdout, io.env),
+            );
+          } finally {
+            clients.destroy();
+          }
+        }
         const summary = await summaryOf(resolved);
         const line = summary.status === 'RUNNING' || succeeded(summary) ? undefined : failureLine(summary);
         const status = line === undefined ? EXIT.OK : EXIT.MIGRATION_FAILED;
@@ -128,7 +149,7 @@ export function statusCommand(io: CliIO, action: Action): Command {
             ),
           );
         } else {
-          io.stdout.write(describe(resolved, summary, io));
+          io.stdout.write(describe(resolved, summary, io, progress));
         }
         if (line !== undefined) io.stderr.write(`vault-migrator: ${line}\n`);
         return status;

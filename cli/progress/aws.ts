@@ -145,3 +145,28 @@ export async function followOnAws(
     return { view, tracker, follower };
   }
 }
+
+/**
+ * Where each vault of a running execution is, once (`status` without --follow): the history read
+ * within a few dozen calls, a line per vault as the board draws it. Empty when the history cannot
+ * be read.
+ */
+export async function progressSnapshot(
+  sfn: SFNClient,
+  executionArn: string,
+  width: number | undefined,
+  colour = false,
+): Promise<string[]> {
+  const tracker = new ProgressTracker();
+  const follower = new HistoryFollower(sfn, executionArn, (observation) => tracker.observe(observation), {
+    maxCallsPerPoll: 25,
+  });
+  for (let poll = 0; poll < 2 && follower.open && !follower.unavailable; poll++) await follower.poll();
+  if (follower.unavailable) return [];
+  const board = new ProgressBoard({ write: () => undefined }, tracker, { colour, clock: 'execution' });
+  const vaults = [...tracker.vaults.values()];
+  const nameWidth = Math.max(0, ...vaults.map((vault) => vault.vault.length));
+  return vaults.map((vault) =>
+    board.vaultLine(vault, nameWidth, width === undefined ? undefined : width - 3),
+  );
+}

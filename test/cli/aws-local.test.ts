@@ -5,7 +5,12 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import {
+  DescribeExecutionCommand,
+  GetExecutionHistoryCommand,
+  SFNClient,
+  StartExecutionCommand,
+} from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalStepFunctions, serveStepFunctions } from '../../cli/commands/serve.ts';
 import { BufferStream, visibleLength } from '../../cli/io.ts';
@@ -175,5 +180,69 @@ describe('migrate and status --follow in AWS mode, against the local Step Functi
     // At most 10 history calls per poll, plus the polls that read the last events after the end.
     expect(histories).toBeLessThanOrEqual(10 * (describes + 20));
     expect(histories).toBeGreaterThanOrEqual(4);
+  });
+});
+
+describe('status of a running execution in AWS mode, without --follow', () => {
+  const dir = tempDir();
+  let served: LocalStepFunctions;
+
+  beforeAll(async () => {
+    const seed = join(dir.path, 'account.json');
+    writeFileSync(seed, JSON.stringify(SMALL_ACCOUNT));
+    // Slow enough to be caught running: a simulated minute is 0.12 s.
+    served = await serveStepFunctions(
+      { seed, reportDir: join(dir.path, 'reports'), waitScale: 0.002 },
+      { stdout: new BufferStream(), stderr: new BufferStream(), env: { ...process.env }, cwd: dir.path },
+    );
+  });
+
+  afterAll(async () => {
+    await served.stop();
+    dir.remove();
+  });
+
+  it('shows where each vault is, read once from the history', { timeout: 60_000 }, async () => {
+    const sfn = new SFNClient({
+      endpoint: served.url,
+      region: served.region,
+      credentials: { accessKeyId: 'x', secretAccessKey: 'y' },
+    });
+    try {
+      const { executionArn } = await sfn.send(
+        new StartExecutionCommand({
+          stateMachineArn: served.stateMachineArn('MigrateVault'),
+          name: 'alpha-snapshot',
+          input: JSON.stringify({ sourceVaultName: 'alpha', maxConcurrentCopies: 2 }),
+        }),
+      );
+      // Wait for the copy rounds to begin.
+      for (;;) {
+        const history = await sfn.send(
+          new GetExecutionHistoryCommand({ executionArn, reverseOrder: true, maxResults: 1000 }),
+        );
+        const copying = (history.events ?? []).some(
+          (event) =>
+            event.type === 'WaitStateEntered' && /copy jobs/.test(event.stateEnteredEventDetails?.name ?? ''),
+        );
+        if (copying) break;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      const result = await cli(['status', executionArn as string], {
+        env: {
+          AWS_ENDPOINT_URL_SFN: served.url,
+          AWS_REGION: served.region,
+          AWS_ACCESS_KEY_ID: 'AKIDOPERATOR',
+          AWS_SECRET_ACCESS_KEY: 'secret',
+        },
+        cwd: dir.path,
+      });
+      expect(result.status).toBe(0);
+      expect(result.stdout).toMatch(/Status {4}RUNNING/);
+      expect(result.stdout).toMatch(/\nProgress\n {2}alpha {2}.*\d+\/\d+ copies .*copying \(\d running\)/);
+      await served.api.idle();
+    } finally {
+      sfn.destroy();
+    }
   });
 });
