@@ -5,6 +5,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { METRICS_NAMESPACE, MIGRATION_METRICS } from '../lambdas/shared/metrics.ts';
 
 export interface MigratorObservabilityProps {
   /** The MigrateVault state machine: alarms and the migrations-in-flight graph. */
@@ -32,11 +33,21 @@ function copyJobSearch(metricName: string, label: string, color: string): cloudw
   });
 }
 
+/** The handlers' own metrics (lambdas/shared/metrics.ts), one series per source vault. */
+function migrationSearch(metricName: string, label: string, color: string): cloudwatch.MathExpression {
+  return new cloudwatch.MathExpression({
+    expression: `SEARCH('{${METRICS_NAMESPACE},SourceVault,service} MetricName="${metricName}"', 'Sum', 300)`,
+    usingMetrics: {},
+    label,
+    color,
+    period: PERIOD,
+  });
+}
+
 /**
  * Alarms on failed and timed-out executions of both state machines (they notify the report
- * topic), and a dashboard of migrations in flight and of copy jobs started, completed and
- * failed. The Lambdas emit no custom metrics yet: the dashboard reads the Step Functions metrics
- * and AWS Backup's own copy job metrics.
+ * topic), and a dashboard of migrations in flight, of the copies and retirements the handlers
+ * count per source vault (their embedded metrics), and of AWS Backup's own copy job metrics.
  */
 export class MigratorObservability extends Construct {
   public readonly alarms: cloudwatch.Alarm[] = [];
@@ -154,6 +165,29 @@ export class MigratorObservability extends Construct {
           'source of truth.',
         width: 6,
         height: 6,
+      }),
+    );
+    this.dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: 'Copies, per source vault (as the copy rounds count them)',
+        left: [
+          migrationSearch(MIGRATION_METRICS.copiesStarted, 'Started', '#1f77b4'),
+          migrationSearch(MIGRATION_METRICS.copiesCompleted, 'Completed', '#2ca02c'),
+        ],
+        width: 8,
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Copy failures, per source vault',
+        left: [
+          migrationSearch(MIGRATION_METRICS.copyAttemptsFailed, 'Attempts failed (retried)', '#ff7f0e'),
+          migrationSearch(MIGRATION_METRICS.copiesFailedForGood, 'Failed for good', '#d62728'),
+        ],
+        width: 8,
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Recovery points retired, per source vault',
+        left: [migrationSearch(MIGRATION_METRICS.recoveryPointsRetired, 'Retired', '#9467bd')],
+        width: 8,
       }),
     );
     this.dashboard.addWidgets(

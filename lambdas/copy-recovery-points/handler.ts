@@ -41,6 +41,7 @@ import {
   probeSourceWindow,
 } from '#shared/ledger.ts';
 import { logger } from '#shared/logger.ts';
+import { publishRound } from '#shared/metrics.ts';
 import { MigrationSchema, parseEvent } from '#shared/schemas.ts';
 import {
   addSample,
@@ -576,6 +577,7 @@ export async function copyRecoveryPoints(event: CopyEvent, now = currentTime()):
   const config = readConfig();
   const copyRoleArn = required(config.copyRoleArn, 'COPY_ROLE_ARN');
   const round = new Round(migration, roundState(parsed), copyRoleArn, config.maxCopyAttempts, now);
+  const before = { ...round.state.counters };
   round.state.counters.rounds++;
   await round.adoptEarlierJobs();
   await round.refreshInFlight();
@@ -589,6 +591,13 @@ export async function copyRecoveryPoints(event: CopyEvent, now = currentTime()):
     LOOP_STEP_EVENTS.copyRound,
   );
   state.continueAsNew = !state.done && isSpent(state.budget, config.loopEventsPerExecution);
+  const after = state.counters;
+  publishRound(migration.sourceVaultName, {
+    copiesStarted: after.started - before.started,
+    copiesCompleted: after.completed - before.completed,
+    copyAttemptsFailed: after.failedAttempts - before.failedAttempts,
+    copiesFailedForGood: after.permanentlyFailed - before.permanentlyFailed,
+  });
   logger.info('copy round', {
     counters: state.counters,
     inFlight: state.inFlight.length,

@@ -12,6 +12,7 @@ import { DeletionNotAllowed } from '#shared/errors.ts';
 import { lambdaHandler } from '#shared/handler.ts';
 import { VAULT_NAME_PATTERN } from '#shared/input.ts';
 import { logger } from '#shared/logger.ts';
+import { publishRound } from '#shared/metrics.ts';
 import { MigrationSchema, parseEvent } from '#shared/schemas.ts';
 import {
   deletionRefusal,
@@ -120,7 +121,9 @@ export async function deleteSourceVault(
   }
   // A retirement that already finished is handed back as it is (nothing called, nothing spent).
   if (event.retirement?.done) return resume(event.retirement);
+  const deletedBefore = event.retirement?.deleted ?? 0;
   const state = accountFor(await retirementRound(event, now), event, config.loopEventsPerExecution);
+  publishRound(event.migration.sourceVaultName, { recoveryPointsRetired: state.deleted - deletedBefore });
   logger.info('Retirement round', {
     pass: state.pass,
     listingDone: state.listingDone,

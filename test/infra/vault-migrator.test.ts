@@ -5,6 +5,7 @@ import { Match } from 'aws-cdk-lib/assertions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { describe, expect, it } from 'vitest';
+import { METRICS_NAMESPACE, MIGRATION_METRICS } from '#shared/metrics.ts';
 import {
   bundlingOptions,
   MIGRATOR_FUNCTION_NAMES,
@@ -392,6 +393,16 @@ describe('alarms and dashboard', () => {
       'ExecutionsStarted',
     ]) {
       expect(body).toContain(text);
+    }
+  });
+
+  it("graphs the handlers' own metrics per source vault: copies started, completed, failed, points retired", () => {
+    const dashboard = Object.values(byDefault.template.findResources('AWS::CloudWatch::Dashboard'))[0];
+    const body = flat(dashboard?.Properties.DashboardBody);
+    for (const metric of Object.values(MIGRATION_METRICS)) {
+      expect(body).toContain(
+        `SEARCH('{${METRICS_NAMESPACE},SourceVault,service} MetricName=\\"${metric}\\"', 'Sum', 300)`,
+      );
     }
   });
 });
