@@ -86,7 +86,17 @@ describe('npx cdk synth', () => {
            console.log(typeof module.handler);
          }`,
       ],
-      { encoding: 'utf8', env: { ...process.env, POWERTOOLS_LOG_LEVEL: 'SILENT' } },
+      {
+        encoding: 'utf8',
+        // As on Lambda: the function's environment turns the tracer on, which loads the X-Ray SDK.
+        env: {
+          ...process.env,
+          POWERTOOLS_LOG_LEVEL: 'SILENT',
+          AWS_LAMBDA_FUNCTION_NAME: 'vault-migrator-bundle-check',
+          AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs24.x',
+          AWS_REGION: 'eu-west-1',
+        },
+      },
     );
     expect(load.stderr).toBe('');
     expect(load.stdout.trim().split('\n')).toEqual(bundles.map(() => 'function'));
