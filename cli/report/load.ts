@@ -1,67 +1,52 @@
 /**
- * Reads a report.json without its rows. write-report puts the per-recovery-point rows last, one per
- * line after `"recoveryPoints": [`, so the head is everything before that key: a report of a million
- * recovery points (hundreds of megabytes) is read only as far as its first kilobytes.
+ * Reads a report.json without its rows, by its JSON structure (HeadScanner): the document without
+ * its top-level `recoveryPoints`, checked against the report's own schema. write-report puts the rows
+ * last, so a report of a million recovery points (hundreds of megabytes) is read only as far as its
+ * first kilobytes; a report reformatted or reordered by a tool is read all the same.
  */
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { headProblem } from '../../lambdas/write-report/report-schema.ts';
 import { CliError } from '../errors.ts';
+import { HeadScanner } from './head-scanner.ts';
 import type { ReportHead } from './model.ts';
-
-/** The top-level rows key as write-report's pretty-printed head has it (nested keys are indented more). */
-const ROWS_MARKER = '\n  "recoveryPoints": [';
 
 /** Heads larger than this are not a report (the plan and samples keep the head small). */
 const MAX_HEAD_CHARS = 16 * 1024 * 1024;
 
-function isReportHead(value: unknown): value is ReportHead {
-  if (typeof value !== 'object' || value === null) return false;
-  const report = value as Partial<ReportHead>;
-  return (
-    report.reportVersion === 1 &&
-    typeof report.outcome === 'string' &&
-    typeof report.counts === 'object' &&
-    report.counts !== null &&
-    typeof report.sourceVault === 'object'
-  );
+function parseHead(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
 }
 
 /**
- * The head of a report from its text, chunk by chunk; stops reading at the rows.
+ * The head of a report from its text, chunk by chunk; stops reading at the rows once the head
+ * before them is whole.
  * @throws CliError NotAReport when the text is not a migration report.
  */
 export async function readReportHead(
   chunks: AsyncIterable<string | Buffer>,
   where: string,
 ): Promise<ReportHead> {
-  let text = '';
-  let searchFrom = 0;
-  let parsed: unknown;
-  let complete = true;
+  const scanner = new HeadScanner();
+  const whole = (head: string) => headProblem(parseHead(head)) === undefined;
+  let text: string | undefined;
   for await (const chunk of chunks) {
-    text += typeof chunk === 'string' ? chunk : chunk.toString('utf8');
-    const at = text.indexOf(ROWS_MARKER, searchFrom);
-    if (at >= 0) {
-      text = `${text.slice(0, at)}${ROWS_MARKER}]\n}`;
-      complete = false;
-      break;
-    }
-    searchFrom = Math.max(0, text.length - ROWS_MARKER.length);
-    if (text.length > MAX_HEAD_CHARS) throw new CliError('NotAReport', `${where} is not a migration report`);
+    text = scanner.feed(typeof chunk === 'string' ? chunk : chunk.toString('utf8'), whole);
+    if (text !== undefined) break;
+    if (scanner.length > MAX_HEAD_CHARS)
+      throw new CliError('NotAReport', `${where} is not a migration report`);
   }
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    throw new CliError(
-      'NotAReport',
-      `${where} is not a migration report (${complete ? 'not JSON' : 'unexpected layout'})`,
-    );
+  const parsed = parseHead(text ?? scanner.text);
+  if (parsed === undefined) throw new CliError('NotAReport', `${where} is not a migration report (not JSON)`);
+  const problem = headProblem(parsed);
+  if (problem !== undefined) {
+    throw new CliError('NotAReport', `${where} is not a migration report (${problem})`);
   }
-  if (!isReportHead(parsed)) {
-    throw new CliError('NotAReport', `${where} is not a migration report (no reportVersion 1 and counts)`);
-  }
-  const { recoveryPoints: _rows, ...head } = parsed as ReportHead & { recoveryPoints?: unknown };
-  return head;
+  return parsed as ReportHead;
 }
 
 /** A report.json on disk: the file itself, or a report folder holding one. */

@@ -6,7 +6,7 @@ import { describeExecutionError } from '../../cli/errors.ts';
 import { childFailure } from '../../cli/report/collect.ts';
 import { renderCsv, renderJson } from '../../cli/report/formats.ts';
 import { renderHtml } from '../../cli/report/html.ts';
-import { readReportFile } from '../../cli/report/load.ts';
+import { readReportFile, readReportHead } from '../../cli/report/load.ts';
 import { fromReport } from '../../cli/report/model.ts';
 import { renderSummaryText } from '../../cli/report/text.ts';
 import { reportFile, sampleBatch, sampleReport } from './fixtures.ts';
@@ -73,6 +73,62 @@ describe('reports people read', () => {
     const head = await readReportFile(path);
     expect(head.executionId).toBe('legacy-run');
     expect(head.counts.copied).toBe(301);
+  });
+
+  it('reads a report.json that was reformatted (compact, or with its keys reordered), by its structure', async () => {
+    const { recoveryPoints: _rows, ...report } = sampleReport();
+    const rows = [
+      { recoveryPointArn: 'arn:aws:backup:eu-west-1:123456789012:recovery-point:a', outcome: 'COPIED' },
+    ];
+    // Compact, and rows that are not even JSON after the key: the reader must stop before them.
+    const compact = `${JSON.stringify({ ...report, recoveryPoints: [] }).slice(0, -3)}[${'not json, '.repeat(1000)}`;
+    // The rows first, a key inside a string that looks like the rows key, nested keys of the same name.
+    const reordered = JSON.stringify(
+      {
+        recoveryPoints: rows,
+        note: '"recoveryPoints": [',
+        ...report,
+        plan: { recoveryPoints: 3 },
+      },
+      null,
+      4,
+    );
+    for (const [name, text] of [
+      ['compact.json', compact],
+      ['reordered.json', reordered],
+    ] as const) {
+      const path = join(dir.path, name);
+      writeFileSync(path, text);
+      const head = await readReportFile(path);
+      expect(head.executionId).toBe('legacy-run');
+      expect(head.counts.copied).toBe(301);
+      expect(head).not.toHaveProperty('recoveryPoints');
+    }
+  });
+
+  it('finds the head wherever the chunks split the text (keys, escapes, the rows)', async () => {
+    const report = sampleReport({ executionId: 'say "hi" \\ \u00e9' });
+    const text = reportFile(report);
+    for (const size of [1, 2, 7, 64]) {
+      const chunks = Array.from({ length: Math.ceil(text.length / size) }, (_, i) =>
+        text.slice(i * size, (i + 1) * size),
+      );
+      const head = await readReportHead(
+        (async function* () {
+          yield* chunks;
+        })(),
+        'chunks',
+      );
+      expect(head.executionId).toBe('say "hi" \\ \u00e9');
+      expect(head.counts).toEqual(report.counts);
+    }
+  });
+
+  it('refuses a report whose figures are not what a report holds, naming the field', async () => {
+    const path = join(dir.path, 'bad-counts.json');
+    const report = sampleReport();
+    writeFileSync(path, JSON.stringify({ ...report, counts: { ...report.counts, copied: 'many' } }));
+    await expect(readReportFile(path)).rejects.toThrow(/is not a migration report \(counts\.copied: /);
   });
 
   it('refuses a file that is not a report with a one-line error and exit status 3', async () => {
