@@ -46,6 +46,7 @@ import {
   toCsv,
   writeReport,
 } from '../../lambdas/write-report/handler.ts';
+import { headProblem } from '../../lambdas/write-report/report-schema.ts';
 import { COPY_ROLE_ARN, emulatorForHandlers, migrationFor, stopEmulator, withEnv } from './helpers.ts';
 
 const NOW = new Date('2026-06-01T00:00:00Z');
@@ -745,8 +746,11 @@ describe('writeReport against the emulator', () => {
   };
 
   async function readReport(result: { reportLocation: { json: string; csv: string; text: string } }) {
+    const json = JSON.parse(await readFile(result.reportLocation.json, 'utf8')) as Report;
+    // Every report written passes the schema the CLI reads reports through.
+    expect(headProblem(json)).toBeUndefined();
     return {
-      json: JSON.parse(await readFile(result.reportLocation.json, 'utf8')) as Report,
+      json,
       csv: await readFile(result.reportLocation.csv, 'utf8'),
       text: await readFile(result.reportLocation.text, 'utf8'),
     };
