@@ -26,6 +26,20 @@ import {
   type Vault,
   type VaultType,
 } from './model.ts';
+import {
+  type CreationKey,
+  compareKeys,
+  creationIndexAfter,
+  creationKey,
+  creationPage,
+  offsetPage,
+  type Page,
+  paginate,
+  readStampedToken,
+  seqPage,
+  stampToken,
+} from './pagination.ts';
+import { BackupPlans } from './plans.ts';
 import type { SeededRandom } from './random.ts';
 import { checkVaultName, type Json } from './validate.ts';
 import { policyDenies } from './vault-policy.ts';
@@ -80,16 +94,13 @@ export interface BackupSettings {
   recoveryPointOrder: 'oldest-first' | 'newest-first';
 }
 
-export interface Page<T> {
-  items: T[];
-  nextToken?: string;
-}
-
 /** The AWS Backup side of the emulator: state and the semantics of each operation. */
 export class BackupService {
   readonly vaults = new Map<string, Vault>();
   readonly copyJobs = new Map<string, CopyJob>();
-  readonly plans = new Map<string, BackupPlan>();
+  /** Backup plans: their own book (plans.ts), sharing the vaults to check rules against. */
+  private readonly planBook: BackupPlans;
+  readonly plans: Map<string, BackupPlan>;
   private readonly jobsByDestination = new Map<string, CopyJob[]>();
   /** Destinations whose job list is no longer in creation order (composite children keep their parent's date). */
   private readonly unorderedDestinations = new Set<string>();
@@ -113,7 +124,10 @@ export class BackupService {
     private readonly kms: KmsService,
     private readonly faults: Faults,
     private readonly random: SeededRandom,
-  ) {}
+  ) {
+    this.planBook = new BackupPlans(settings, clock, random, this.vaults, (arn) => this.vaultByArn(arn));
+    this.plans = this.planBook.plans;
+  }
 
   // ---------------------------------------------------------------- ARNs and lookups
 
@@ -1100,128 +1114,26 @@ export class BackupService {
     return this.activeCount + this.queued.length;
   }
 
-  // ---------------------------------------------------------------- backup plans
-
-  private checkPlanDocument(raw: Json | undefined): BackupPlanDocument {
-    if (!raw) throw invalidParameter('BackupPlan is required');
-    const name = raw.BackupPlanName;
-    if (typeof name !== 'string' || !/^[a-zA-Z0-9\-_.]{1,50}$/.test(name)) {
-      throw invalidParameter(`Invalid BackupPlanName ${JSON.stringify(name)}`);
-    }
-    const rules = raw.Rules;
-    if (!Array.isArray(rules) || rules.length === 0)
-      throw invalidParameter('BackupPlan.Rules must list at least one rule');
-    for (const rule of rules as BackupRule[]) {
-      if (typeof rule?.RuleName !== 'string' || typeof rule.TargetBackupVaultName !== 'string') {
-        throw invalidParameter('Each rule needs RuleName and TargetBackupVaultName');
-      }
-      if (!this.vaults.has(rule.TargetBackupVaultName)) {
-        throw invalidParameter(`Backup vault ${rule.TargetBackupVaultName} does not exist`);
-      }
-      for (const action of rule.CopyActions ?? []) {
-        const arn = action?.DestinationBackupVaultArn;
-        if (typeof arn !== 'string' || !arn.includes(':backup-vault:')) {
-          throw invalidParameter(`Invalid copy action destination ${String(arn)}`);
-        }
-        const local = arn.includes(`:${this.settings.region}:${this.settings.accountId}:`);
-        if (local && !this.vaultByArn(arn)) throw invalidParameter(`Backup vault ${arn} does not exist`);
-      }
-    }
-    return structuredClone(raw) as unknown as BackupPlanDocument;
-  }
-
-  private withRuleIds(document: BackupPlanDocument, previous?: BackupPlanDocument): BackupPlanDocument {
-    for (const rule of document.Rules) {
-      rule.RuleId =
-        previous?.Rules.find((old) => old.RuleName === rule.RuleName)?.RuleId ?? this.random.uuid();
-    }
-    return document;
-  }
+  // ---------------------------------------------------------------- backup plans (plans.ts)
 
   createBackupPlan(raw: Json | undefined, creatorRequestId?: string) {
-    if (this.plans.size >= 300) throw limitExceeded('Maximum number of backup plans (300) reached');
-    const document = this.withRuleIds(this.checkPlanDocument(raw));
-    const id = this.random.uuid();
-    const plan: BackupPlan = {
-      id,
-      arn: `arn:aws:backup:${this.settings.region}:${this.settings.accountId}:backup-plan:${id}`,
-      creationDate: this.clock.now(),
-      creatorRequestId,
-      versions: [{ versionId: this.versionId(), document, creationDate: this.clock.now() }],
-    };
-    this.plans.set(id, plan);
-    return this.planSummary(plan);
-  }
-
-  private versionId(): string {
-    return `${this.random.hex(8)}-${this.random.hex(4)}-${this.random.hex(4)}-${this.random.hex(4)}-${this.random.hex(12)}`;
-  }
-
-  private getPlan(id: string): BackupPlan {
-    const plan = this.plans.get(id);
-    if (!plan || plan.deletionDate) throw notFound(`Backup plan ${id} not found`);
-    return plan;
-  }
-
-  private planSummary(plan: BackupPlan) {
-    const latest = plan.versions.at(-1);
-    return {
-      BackupPlanId: plan.id,
-      BackupPlanArn: plan.arn,
-      CreationDate: latest?.creationDate ?? plan.creationDate,
-      VersionId: latest?.versionId,
-    };
+    return this.planBook.create(raw, creatorRequestId);
   }
 
   listBackupPlans(filter: PlanFilter, limit: number) {
-    const plans = [...this.plans.values()].filter((plan) => filter.includeDeleted || !plan.deletionDate);
-    const page = paginate(plans, filter.nextToken, limit, (plan) => plan.id);
-    return {
-      BackupPlansList: page.items.map((plan) => {
-        const latest = plan.versions.at(-1);
-        return {
-          BackupPlanArn: plan.arn,
-          BackupPlanId: plan.id,
-          CreationDate: plan.creationDate,
-          DeletionDate: plan.deletionDate,
-          VersionId: latest?.versionId,
-          BackupPlanName: latest?.document.BackupPlanName,
-          CreatorRequestId: plan.creatorRequestId,
-        };
-      }),
-      NextToken: page.nextToken,
-    };
+    return this.planBook.list(filter, limit);
   }
 
   getBackupPlan(id: string, versionId?: string | null) {
-    const plan = this.plans.get(id);
-    if (!plan) throw notFound(`Backup plan ${id} not found`);
-    const version = versionId ? plan.versions.find((v) => v.versionId === versionId) : plan.versions.at(-1);
-    if (!version) throw notFound(`Version ${versionId} of backup plan ${id} not found`);
-    return {
-      BackupPlan: version.document,
-      BackupPlanId: plan.id,
-      BackupPlanArn: plan.arn,
-      VersionId: version.versionId,
-      CreatorRequestId: plan.creatorRequestId,
-      CreationDate: version.creationDate,
-      DeletionDate: plan.deletionDate,
-    };
+    return this.planBook.get(id, versionId);
   }
 
   updateBackupPlan(id: string, raw: Json | undefined) {
-    const plan = this.getPlan(id);
-    if (plan.versions.length >= 2000) throw limitExceeded(`Backup plan ${id} has reached 2,000 versions`);
-    const document = this.withRuleIds(this.checkPlanDocument(raw), plan.versions.at(-1)?.document);
-    plan.versions.push({ versionId: this.versionId(), document, creationDate: this.clock.now() });
-    return this.planSummary(plan);
+    return this.planBook.update(id, raw);
   }
 
   deleteBackupPlan(id: string) {
-    const plan = this.getPlan(id);
-    plan.deletionDate = this.clock.now();
-    const summary = this.planSummary(plan);
-    return { ...summary, DeletionDate: plan.deletionDate };
+    return this.planBook.delete(id);
   }
 }
 
@@ -1267,173 +1179,4 @@ export function calculatedLifecycle(recoveryPoint: RecoveryPoint) {
   if (cold !== undefined && cold !== -1) result.MoveToColdStorageAt = new Date(created + cold * DAY_MS);
   if (del !== undefined && del !== -1) result.DeleteAt = new Date(created + del * DAY_MS);
   return result.DeleteAt || result.MoveToColdStorageAt ? result : undefined;
-}
-
-function encodeToken(value: string, at?: number): string {
-  return Buffer.from(JSON.stringify({ after: value, at })).toString('base64url');
-}
-
-/** The position the token's last item had: lists here are in insertion order, not sorted by key. */
-function tokenPosition(token: string): number | undefined {
-  const { at } = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as { at?: unknown };
-  return typeof at === 'number' && Number.isInteger(at) && at >= 0 ? at : undefined;
-}
-
-function decodeToken(token: string): string {
-  try {
-    const parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as { after?: unknown };
-    if (typeof parsed.after === 'string') return parsed.after;
-  } catch {
-    // fall through to the error AWS sends for a token it did not issue
-  }
-  throw invalidParameter('The NextToken is not valid');
-}
-
-/** Pages over a list in its order, the token naming the last key returned. */
-export function paginate<T>(
-  items: readonly T[],
-  token: string | null | undefined,
-  limit: number,
-  key: (item: T) => string,
-): Page<T> {
-  let start = 0;
-  if (token) {
-    const after = decodeToken(token);
-    const index = items.findIndex((item) => key(item) === after);
-    // A key that vanished since (deleted): resume at its old position, which the next item moved into.
-    start = index >= 0 ? index + 1 : Math.min(tokenPosition(token) ?? items.length, items.length);
-  }
-  const pageItems = items.slice(start, start + limit);
-  const last = pageItems.at(-1);
-  const more = start + limit < items.length;
-  return {
-    items: pageItems,
-    nextToken: more && last !== undefined ? encodeToken(key(last), start + pageItems.length - 1) : undefined,
-  };
-}
-
-type CreationKey = readonly [number, number];
-
-function creationKey(recoveryPoint: RecoveryPoint): CreationKey {
-  return [recoveryPoint.creationDate.getTime(), recoveryPoint.seq];
-}
-
-function compareKeys(a: CreationKey, b: CreationKey): number {
-  return a[0] - b[0] || a[1] - b[1];
-}
-
-/** First index whose key is greater than `key` in a list sorted by creation key. */
-function creationIndexAfter(sorted: readonly RecoveryPoint[], key: CreationKey): number {
-  let lo = 0;
-  let hi = sorted.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    const item = sorted[mid];
-    if (item && compareKeys(creationKey(item), key) <= 0) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
-/** Pages over a creation-date range in creation order; the token names the last key returned. */
-function creationPage(
-  sorted: readonly RecoveryPoint[],
-  token: string | null,
-  limit: number,
-  matches: (rp: RecoveryPoint) => boolean,
-  created: { after?: Date | undefined; before?: Date | undefined },
-): Page<RecoveryPoint> {
-  let index = created.after
-    ? creationIndexAfter(sorted, [created.after.getTime(), Number.MAX_SAFE_INTEGER])
-    : 0;
-  if (token) {
-    const [ms, seq] = decodeToken(token).split(':').map(Number);
-    if (!Number.isFinite(ms) || !Number.isFinite(seq)) throw invalidParameter('The NextToken is not valid');
-    index = Math.max(index, creationIndexAfter(sorted, [ms as number, seq as number]));
-  }
-  const beforeMs = created.before?.getTime() ?? Number.POSITIVE_INFINITY;
-  const items: RecoveryPoint[] = [];
-  let more = false;
-  for (; index < sorted.length; index++) {
-    const recoveryPoint = sorted[index];
-    if (!recoveryPoint || recoveryPoint.creationDate.getTime() >= beforeMs) break;
-    if (!matches(recoveryPoint)) continue;
-    if (items.length === limit) {
-      more = true;
-      break;
-    }
-    items.push(recoveryPoint);
-  }
-  const last = items.at(-1);
-  return { items, nextToken: more && last ? encodeToken(creationKey(last).join(':')) : undefined };
-}
-
-function stampToken(inner: string, issuedAt: number): string {
-  return Buffer.from(JSON.stringify({ t: inner, iat: issuedAt })).toString('base64url');
-}
-
-function readStampedToken(token: string): { inner: string; issuedAt: number } {
-  try {
-    const parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as {
-      t?: unknown;
-      iat?: unknown;
-    };
-    if (typeof parsed.t === 'string' && typeof parsed.iat === 'number')
-      return { inner: parsed.t, issuedAt: parsed.iat };
-  } catch {
-    // fall through
-  }
-  throw invalidParameter('The NextToken is not valid');
-}
-
-/** Pages by position among the matching items: the token is an offset, which shifts when the list changes. */
-function offsetPage(
-  items: readonly RecoveryPoint[],
-  token: string | null,
-  limit: number,
-  matches: (rp: RecoveryPoint) => boolean,
-): Page<RecoveryPoint> {
-  const offset = token === null ? 0 : Number(decodeToken(token));
-  if (!Number.isInteger(offset) || offset < 0) throw invalidParameter('The NextToken is not valid');
-  const matching = items.filter(matches);
-  const pageItems = matching.slice(offset, offset + limit);
-  const more = offset + limit < matching.length;
-  return { items: pageItems, nextToken: more ? encodeToken(String(offset + limit)) : undefined };
-}
-
-/** Pages over recovery points by insertion sequence, robust to deletions between pages. */
-function seqPage(
-  ordered: readonly RecoveryPoint[],
-  token: string | null,
-  limit: number,
-  matches: (rp: RecoveryPoint) => boolean,
-): Page<RecoveryPoint> {
-  let index = 0;
-  if (token) {
-    const after = Number(decodeToken(token));
-    if (!Number.isInteger(after)) throw invalidParameter('The NextToken is not valid');
-    let lo = 0;
-    let hi = ordered.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if ((ordered[mid]?.seq ?? 0) <= after) lo = mid + 1;
-      else hi = mid;
-    }
-    index = lo;
-  }
-  const items: RecoveryPoint[] = [];
-  for (; index < ordered.length && items.length < limit; index++) {
-    const recoveryPoint = ordered[index];
-    if (recoveryPoint && matches(recoveryPoint)) items.push(recoveryPoint);
-  }
-  let more = false;
-  for (let probe = index; probe < ordered.length; probe++) {
-    const recoveryPoint = ordered[probe];
-    if (recoveryPoint && matches(recoveryPoint)) {
-      more = true;
-      break;
-    }
-  }
-  const last = items.at(-1);
-  return { items, nextToken: more && last ? encodeToken(String(last.seq)) : undefined };
 }
