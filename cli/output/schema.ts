@@ -4,7 +4,9 @@
  * Written once as a zod schema; the type is inferred from it, and `schemas/output.schema.json`
  * (JSON Schema, for other tools) is generated from it by `npm run schema` and checked by a test.
  */
+
 import { z } from 'zod';
+import { MIGRATION_OUTCOMES } from '#shared/contracts.ts';
 
 export const OUTPUT_SCHEMA_VERSION = 1;
 
@@ -17,15 +19,7 @@ const EncryptionCountsSchema = z.strictObject({
   other: count,
 });
 
-export const OutcomeSchema = z.enum([
-  'MIGRATED',
-  'MIGRATED_SOURCE_RETIRED',
-  'MIGRATED_SOURCE_KEPT',
-  'ALREADY_COMPLIANT',
-  'DRY_RUN',
-  'INCOMPLETE',
-  'FAILED',
-]);
+export const OutcomeSchema = z.enum(MIGRATION_OUTCOMES);
 
 const TypeShortfallSchema = z.strictObject({
   resourceType: z.string(),

@@ -255,14 +255,18 @@ export interface ReportEvent {
   error?: { Error: string; Cause?: string } | null;
 }
 
-export type MigrationOutcome =
-  | 'MIGRATED'
-  | 'MIGRATED_SOURCE_RETIRED'
-  | 'MIGRATED_SOURCE_KEPT'
-  | 'ALREADY_COMPLIANT'
-  | 'DRY_RUN'
-  | 'INCOMPLETE'
-  | 'FAILED';
+/** How a migration ended: the report's outcome, the execution output's, the CLI's JSON. */
+export const MIGRATION_OUTCOMES = [
+  'MIGRATED',
+  'MIGRATED_SOURCE_RETIRED',
+  'MIGRATED_SOURCE_KEPT',
+  'ALREADY_COMPLIANT',
+  'DRY_RUN',
+  'INCOMPLETE',
+  'FAILED',
+] as const;
+
+export type MigrationOutcome = (typeof MIGRATION_OUTCOMES)[number];
 
 /** The execution's output: short, with where the full report is. */
 export interface ReportResult {

@@ -5,6 +5,7 @@
  * typed, and a report that lacks them is not a report.
  */
 import { z } from 'zod';
+import { MIGRATION_OUTCOMES } from '#shared/contracts.ts';
 
 const count = z.number().int().min(0);
 
@@ -14,16 +15,6 @@ const VaultSchema = z.looseObject({
   keyArn: z.string().nullable(),
   exists: z.boolean().nullable(),
 });
-
-const MIGRATION_OUTCOMES = [
-  'MIGRATED',
-  'MIGRATED_SOURCE_RETIRED',
-  'MIGRATED_SOURCE_KEPT',
-  'ALREADY_COMPLIANT',
-  'DRY_RUN',
-  'INCOMPLETE',
-  'FAILED',
-] as const;
 
 export const ReportCountsSchema = z.looseObject({
   recoveryPoints: count,

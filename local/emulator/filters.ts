@@ -3,6 +3,7 @@
  * SDK v3 sends) and the Backup service applies them: typed, with bad values refused once, here.
  */
 import { invalidParameter } from './errors.ts';
+import { queryDate } from './validate.ts';
 
 /** Every list: where the previous page ended. */
 export interface PageFilter {
@@ -48,14 +49,7 @@ function text(query: URLSearchParams, field: string): string | undefined {
 }
 
 /** A timestamp as SDK v3 sends it in a query (epoch seconds), or an ISO date. */
-function date(query: URLSearchParams, field: string): Date | undefined {
-  const raw = query.get(field);
-  if (raw === null) return undefined;
-  const asNumber = Number(raw);
-  const when = Number.isFinite(asNumber) ? new Date(asNumber * 1000) : new Date(raw);
-  if (Number.isNaN(when.getTime())) throw invalidParameter(`${field} is not a timestamp: ${raw}`);
-  return when;
-}
+const date = queryDate;
 
 export function pageFilter(query: URLSearchParams): PageFilter {
   return { nextToken: text(query, 'nextToken') };

@@ -1,10 +1,3 @@
-/**
- * The AWS mode, end to end, without an account: `serve` runs the local engine behind the Step
- * Functions API on 127.0.0.1, and the command talks to it through the SDK exactly as to AWS
- * (AWS_ENDPOINT_URL_SFN). The progress board is drawn from the executions' histories.
- */
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import {
   DescribeExecutionCommand,
   GetExecutionHistoryCommand,
@@ -12,34 +5,22 @@ import {
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalStepFunctions, serveStepFunctions } from '../../cli/commands/serve.ts';
-import { BufferStream, visibleLength } from '../../cli/io.ts';
+import type { LocalStepFunctions } from '../../cli/commands/serve.ts';
+import { visibleLength } from '../../cli/io.ts';
 import { OutputSchema } from '../../cli/output/schema.ts';
 import { screen } from '../support/terminal.ts';
-import { cli, SMALL_ACCOUNT, STACK_TRACE, tempDir } from './helpers.ts';
+import { cli, operatorEnv, STACK_TRACE, serveSmallAccount, tempDir } from './helpers.ts';
 
 describe('migrate and status --follow in AWS mode, against the local Step Functions endpoint', () => {
   const dir = tempDir();
   let served: LocalStepFunctions;
-  const env = () => ({
-    AWS_ENDPOINT_URL_SFN: served.url,
-    AWS_ENDPOINT_URL_BACKUP: served.backupEndpoint,
-    AWS_REGION: served.region,
-    AWS_ACCESS_KEY_ID: 'AKIDOPERATOR',
-    AWS_SECRET_ACCESS_KEY: 'secret',
-    AWS_MAX_ATTEMPTS: '1',
-  });
+  const env = () => ({ ...operatorEnv(served), AWS_MAX_ATTEMPTS: '1' });
   const onAws = (argv: string[], options: { tty?: boolean; columns?: number } = {}) =>
     cli([...argv, '--poll-interval', '0.05'], { env: env(), cwd: dir.path, ...options });
 
   beforeAll(async () => {
-    const seed = join(dir.path, 'account.json');
-    writeFileSync(seed, JSON.stringify(SMALL_ACCOUNT));
-    served = await serveStepFunctions(
-      // Copy rounds take real time (a simulated minute is 2 ms): the command sees the execution run.
-      { seed, reportDir: join(dir.path, 'reports'), waitScale: 0.00004 },
-      { stdout: new BufferStream(), stderr: new BufferStream(), env: { ...process.env }, cwd: dir.path },
-    );
+    // Copy rounds take real time (a simulated minute is 2 ms): the command sees the execution run.
+    served = await serveSmallAccount(dir.path, 0.00004);
   });
 
   afterAll(async () => {
@@ -188,13 +169,8 @@ describe('status of a running execution in AWS mode, without --follow', () => {
   let served: LocalStepFunctions;
 
   beforeAll(async () => {
-    const seed = join(dir.path, 'account.json');
-    writeFileSync(seed, JSON.stringify(SMALL_ACCOUNT));
     // Slow enough to be caught running: a simulated minute is 0.12 s.
-    served = await serveStepFunctions(
-      { seed, reportDir: join(dir.path, 'reports'), waitScale: 0.002 },
-      { stdout: new BufferStream(), stderr: new BufferStream(), env: { ...process.env }, cwd: dir.path },
-    );
+    served = await serveSmallAccount(dir.path, 0.002);
   });
 
   afterAll(async () => {
@@ -229,12 +205,7 @@ describe('status of a running execution in AWS mode, without --follow', () => {
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
       const result = await cli(['status', executionArn as string], {
-        env: {
-          AWS_ENDPOINT_URL_SFN: served.url,
-          AWS_REGION: served.region,
-          AWS_ACCESS_KEY_ID: 'AKIDOPERATOR',
-          AWS_SECRET_ACCESS_KEY: 'secret',
-        },
+        env: operatorEnv(served),
         cwd: dir.path,
       });
       expect(result.status).toBe(0);

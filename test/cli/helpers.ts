@@ -1,7 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SeedSpec } from '#emulator/seed.ts';
+import { type LocalStepFunctions, serveStepFunctions } from '../../cli/commands/serve.ts';
 import { BufferStream } from '../../cli/io.ts';
 import { run } from '../../cli/program.ts';
 
@@ -51,3 +53,51 @@ export const SMALL_ACCOUNT: SeedSpec = {
 
 /** What a stack trace looks like in output: a user must never see one. */
 export const STACK_TRACE = /\n\s+at .+\(.+:\d+:\d+\)/;
+
+/**
+ * Runs the command as a user does: its own process (this Node, `args` its arguments), real stdout
+ * and stderr, its exit status. Colours off; NODE_OPTIONS emptied, so nothing is preloaded.
+ */
+export function runProcess(args: string[], env: Record<string, string> = {}, cwd?: string) {
+  return new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+    const child = spawn(process.execPath, args, {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      ...(cwd ? { cwd } : {}),
+      env: { ...process.env, POWERTOOLS_LOG_LEVEL: '', NODE_OPTIONS: '', NO_COLOR: '1', ...env },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    child.once('error', reject);
+    child.once('close', (status) => resolve({ status, stdout, stderr }));
+  });
+}
+
+/**
+ * `serve` on SMALL_ACCOUNT, its reports under `dir`: the local Step Functions endpoint the AWS-mode
+ * tests talk to. `waitScale`: wall seconds per simulated second of Wait states (default none).
+ */
+export async function serveSmallAccount(dir: string, waitScale?: number): Promise<LocalStepFunctions> {
+  const seed = join(dir, 'account.json');
+  writeFileSync(seed, JSON.stringify(SMALL_ACCOUNT));
+  return serveStepFunctions(
+    { seed, reportDir: join(dir, 'reports'), ...(waitScale === undefined ? {} : { waitScale }) },
+    { stdout: new BufferStream(), stderr: new BufferStream(), env: { ...process.env }, cwd: dir },
+  );
+}
+
+/** An operator's environment for the AWS mode against `served` (its Step Functions and Backup endpoints). */
+export function operatorEnv(served: LocalStepFunctions): Record<string, string> {
+  return {
+    AWS_ENDPOINT_URL_SFN: served.url,
+    AWS_ENDPOINT_URL_BACKUP: served.backupEndpoint,
+    AWS_REGION: served.region,
+    AWS_ACCESS_KEY_ID: 'AKIDOPERATOR',
+    AWS_SECRET_ACCESS_KEY: 'secret',
+  };
+}

@@ -4,39 +4,25 @@
  * IAM evaluation engine). The AWS mode runs from it on Node.js alone; local mode says it is not
  * part of the install.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { cpSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalStepFunctions, serveStepFunctions } from '../../cli/commands/serve.ts';
-import { BufferStream } from '../../cli/io.ts';
+import type { LocalStepFunctions } from '../../cli/commands/serve.ts';
 import { packageRoot } from '../../local/package-root.ts';
-import { SMALL_ACCOUNT, STACK_TRACE, tempDir } from './helpers.ts';
+import {
+  operatorEnv,
+  runProcess,
+  SMALL_ACCOUNT,
+  STACK_TRACE,
+  serveSmallAccount,
+  tempDir,
+} from './helpers.ts';
 
 const ROOT = packageRoot();
 
 /** Packages a user's install does not have: development dependencies the command must not need. */
 const NOT_INSTALLED = ['tsx', 'aws-local-stepfunctions', '@cloud-copilot', 'vitest', '.bin'];
-
-function run(args: string[], env: Record<string, string> = {}, cwd?: string) {
-  return new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-    const child = spawn(process.execPath, args, {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      cwd,
-      env: { ...process.env, NODE_OPTIONS: '', NO_COLOR: '1', ...env },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    child.once('error', reject);
-    child.once('close', (status) => resolve({ status, stdout, stderr }));
-  });
-}
 
 describe('the installed package (npm pack, production dependencies, no TypeScript loader)', () => {
   const dir = tempDir();
@@ -66,12 +52,7 @@ describe('the installed package (npm pack, production dependencies, no TypeScrip
       if (NOT_INSTALLED.includes(entry)) continue;
       symlinkSync(join(ROOT, 'node_modules', entry), join(pkg, 'node_modules', entry));
     }
-    const seed = join(dir.path, 'account.json');
-    writeFileSync(seed, JSON.stringify(SMALL_ACCOUNT));
-    served = await serveStepFunctions(
-      { seed, reportDir: join(dir.path, 'reports') },
-      { stdout: new BufferStream(), stderr: new BufferStream(), env: { ...process.env }, cwd: dir.path },
-    );
+    served = await serveSmallAccount(dir.path);
   }, 60_000);
 
   afterAll(async () => {
@@ -105,18 +86,18 @@ describe('the installed package (npm pack, production dependencies, no TypeScrip
   });
 
   it('prints its version and commit, and its help, on Node.js alone', async () => {
-    const version = await run([join(pkg, 'cli/bin.mjs'), '--version']);
+    const version = await runProcess([join(pkg, 'cli/bin.mjs'), '--version']);
     expect(version.stderr).toBe('');
     expect(version.status).toBe(0);
     const commit = readFileSync(join(pkg, 'dist/commit.txt'), 'utf8').trim();
     expect(version.stdout.trim()).toBe(`0.1.0${commit ? ` (commit ${commit.slice(0, 12)})` : ''}`);
-    const help = await run([join(pkg, 'cli/bin.mjs'), '--help']);
+    const help = await runProcess([join(pkg, 'cli/bin.mjs'), '--help']);
     expect(help.status).toBe(0);
     expect(help.stdout).toMatch(/migrate-all/);
   });
 
   it('runs a migration in AWS mode from the install, with the live progress', async () => {
-    const result = await run(
+    const result = await runProcess(
       [
         join(pkg, 'cli/bin.mjs'),
         'migrate',
@@ -127,13 +108,7 @@ describe('the installed package (npm pack, production dependencies, no TypeScrip
         '--poll-interval',
         '0.05',
       ],
-      {
-        AWS_ENDPOINT_URL_SFN: served.url,
-        AWS_ENDPOINT_URL_BACKUP: served.backupEndpoint,
-        AWS_REGION: served.region,
-        AWS_ACCESS_KEY_ID: 'AKIDOPERATOR',
-        AWS_SECRET_ACCESS_KEY: 'secret',
-      },
+      operatorEnv(served),
       dir.path,
     );
     expect(result.stderr).not.toMatch(STACK_TRACE);
@@ -143,7 +118,7 @@ describe('the installed package (npm pack, production dependencies, no TypeScrip
   });
 
   it('says that local mode is not part of the install, with exit status 3 and no stack trace', async () => {
-    const result = await run([join(pkg, 'cli/bin.mjs'), 'demo', '--quiet'], {}, dir.path);
+    const result = await runProcess([join(pkg, 'cli/bin.mjs'), 'demo', '--quiet'], {}, dir.path);
     expect(result.status).toBe(3);
     expect(result.stderr).not.toMatch(STACK_TRACE);
     expect(result.stderr.trim()).toBe(
@@ -185,7 +160,7 @@ describe("a clone's bin, running the build (local mode through dist/, no TypeScr
   it('migrates locally from the bundle, finding the ASL files and the stack from the package root', {
     timeout: 60_000,
   }, async () => {
-    const result = await run(
+    const result = await runProcess(
       [
         join(clone, 'cli/bin.mjs'),
         'migrate',
