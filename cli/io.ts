@@ -13,6 +13,8 @@ export interface OutputStream {
   write(chunk: string): unknown;
   isTTY?: boolean;
   columns?: number;
+  /** A terminal's height. */
+  rows?: number;
 }
 
 export interface CliIO {

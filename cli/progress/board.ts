@@ -6,6 +6,7 @@
  */
 import { createLogUpdate } from 'log-update';
 import sliceAnsi from 'slice-ansi';
+import type { MigrationOutcome } from '#shared/contracts.ts';
 import { type OutputStream, paint, type Style, visibleLength } from '../io.ts';
 import { OUTCOME_LABEL } from '../report/model.ts';
 import type { ProgressTracker, VaultProgress } from './tracker.ts';
@@ -208,12 +209,35 @@ export class ProgressBoard {
   }
 
   private lines(width: number): string[] {
-    const vaults = [...this.tracker.vaults.values()];
-    const nameWidth = Math.max(0, ...vaults.map((vault) => vault.vault.length));
-    const from = this.layoutFor(vaults, nameWidth, width);
-    const lines = vaults.map((vault) => this.vaultLine(vault, nameWidth, width, from));
-    lines.push(this.footer());
+    const all = [...this.tracker.vaults.values()];
+    const { shown, notes } = this.fitHeight(all);
+    const nameWidth = Math.max(0, ...shown.map((vault) => vault.vault.length));
+    const from = this.layoutFor(shown, nameWidth, width);
+    const lines = shown.map((vault) => this.vaultLine(vault, nameWidth, width, from));
+    lines.push(...notes.map((note) => this.style('dim', note)), this.footer());
     return lines;
+  }
+
+  /**
+   * On a terminal too short for a line per vault (a batch of 40), the vaults still at work keep
+   * their lines and the finished ones are summed up in one, so that the board fits and redraws in
+   * place (a frame taller than the terminal cannot be redrawn: its top has scrolled away).
+   */
+  private fitHeight(vaults: VaultProgress[]): { shown: VaultProgress[]; notes: string[] } {
+    const rows = this.stream.rows;
+    // The frame's lines, and the line the cursor rests on below them.
+    const room = rows === undefined ? Number.POSITIVE_INFINITY : rows - 2;
+    if (vaults.length <= room) return { shown: vaults, notes: [] };
+    const done = vaults.filter((vault) => vault.phase === 'done');
+    let shown = vaults.filter((vault) => vault.phase !== 'done');
+    const notes: string[] = [];
+    if (done.length > 0) notes.push(doneSummary(done));
+    if (shown.length > room - notes.length) {
+      const kept = Math.max(0, room - notes.length - 1);
+      notes.push(`+${shown.length - kept} more vaults at work`);
+      shown = shown.slice(0, kept);
+    }
+    return { shown, notes };
   }
 
   /** One frame: log-update rewrites only the lines that changed, and keeps to the terminal's height. */
@@ -246,6 +270,27 @@ export class ProgressBoard {
       this.stream.write(`${stamp} ${this.vaultLine(vault, nameWidth).replace(/[█░]+ {2}/, '')}\n`);
     }
   }
+}
+
+const DONE_WORD: Readonly<Record<MigrationOutcome, string>> = {
+  MIGRATED: 'migrated',
+  MIGRATED_SOURCE_RETIRED: 'migrated',
+  MIGRATED_SOURCE_KEPT: 'migrated',
+  ALREADY_COMPLIANT: 'already compliant',
+  DRY_RUN: 'dry run',
+  INCOMPLETE: 'incomplete',
+  FAILED: 'failed',
+};
+
+/** "9 vaults done: 8 migrated, 1 failed". */
+function doneSummary(done: readonly VaultProgress[]): string {
+  const counts = new Map<string, number>();
+  for (const vault of done) {
+    const word = vault.outcome ? DONE_WORD[vault.outcome] : 'done';
+    counts.set(word, (counts.get(word) ?? 0) + 1);
+  }
+  const parts = [...counts].map(([word, count]) => `${count} ${word}`).join(', ');
+  return `${done.length} vault${done.length === 1 ? '' : 's'} done: ${parts}`;
 }
 
 /** Cuts a line (which may hold colour codes) to `width` columns, the last one an ellipsis (slice-ansi keeps the codes balanced). */

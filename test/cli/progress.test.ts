@@ -120,6 +120,41 @@ describe('progress of a local run', () => {
     }
   });
 
+  it('keeps the running vaults and the footer on a terminal too short for every vault, the finished ones summed up', () => {
+    vi.useFakeTimers();
+    try {
+      const stream = Object.assign(new BufferStream(true, 100), { rows: 8 });
+      const tracker = new ProgressTracker();
+      const board = new ProgressBoard(stream, tracker);
+      board.start();
+      for (let index = 0; index < 12; index++) {
+        const vault = `vault-${String(index).padStart(2, '0')}`;
+        tracker.observe(copyRound(vault, 10, 40, 5));
+        if (index < 9) {
+          tracker.observe({
+            task: 'WriteReport',
+            event: { migration: { sourceVaultName: vault } },
+            result: { outcome: index === 4 ? 'FAILED' : 'MIGRATED', counts: { copyable: 100, copied: 100 } },
+            simulatedNow: new Date(T0 + 20 * MINUTE),
+          });
+        }
+      }
+      vi.advanceTimersByTime(100);
+      board.stop();
+      const shown = screen(stream.text);
+      expect(shown.length).toBeLessThanOrEqual(7);
+      expect(shown.filter((line) => /copying/.test(line)).map((line) => line.slice(0, 8))).toEqual([
+        'vault-09',
+        'vault-10',
+        'vault-11',
+      ]);
+      expect(shown).toContain('9 vaults done: 8 migrated, 1 failed');
+      expect(shown.at(-1)).toMatch(/^overall /);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it('prints plain lines, no escape codes, when stderr is not a terminal', () => {
     const stream = new BufferStream(false);
     const tracker = new ProgressTracker();
