@@ -22,10 +22,10 @@ export interface MigratorObservabilityProps {
 
 const PERIOD = Duration.minutes(5);
 
-/** AWS Backup's copy job metrics, one series per dimension set that names a vault. */
-function copyJobSearch(metricName: string, label: string, color: string): cloudwatch.MathExpression {
+/** A metric search, one series per dimension set it finds, summed every 5 minutes. */
+function searchSeries(query: string, label: string, color: string): cloudwatch.MathExpression {
   return new cloudwatch.MathExpression({
-    expression: `SEARCH('Namespace="AWS/Backup" MetricName="${metricName}" BackupVaultName', 'Sum', 300)`,
+    expression: `SEARCH('${query}', 'Sum', 300)`,
     usingMetrics: {},
     label,
     color,
@@ -33,15 +33,14 @@ function copyJobSearch(metricName: string, label: string, color: string): cloudw
   });
 }
 
+/** AWS Backup's copy job metrics, one series per dimension set that names a vault. */
+function copyJobSearch(metricName: string, label: string, color: string): cloudwatch.MathExpression {
+  return searchSeries(`Namespace="AWS/Backup" MetricName="${metricName}" BackupVaultName`, label, color);
+}
+
 /** The handlers' own metrics (lambdas/shared/metrics.ts), one series per source vault. */
 function migrationSearch(metricName: string, label: string, color: string): cloudwatch.MathExpression {
-  return new cloudwatch.MathExpression({
-    expression: `SEARCH('{${METRICS_NAMESPACE},SourceVault,service} MetricName="${metricName}"', 'Sum', 300)`,
-    usingMetrics: {},
-    label,
-    color,
-    period: PERIOD,
-  });
+  return searchSeries(`{${METRICS_NAMESPACE},SourceVault,service} MetricName="${metricName}"`, label, color);
 }
 
 /**

@@ -2,9 +2,9 @@ import type { BackupClient, ListCopyJobsCommandInput } from '@aws-sdk/client-bac
 import { describe, expect, it } from 'vitest';
 import { CopyJobCounter } from '../../cli/aws/copy-jobs.ts';
 import { ProgressTracker } from '../../cli/progress/tracker.ts';
+import { copyRound, T0 } from './fixtures.ts';
 
 const TARGET = 'arn:aws:backup:eu-west-1:123456789012:backup-vault:alpha-encrypted';
-const T0 = Date.parse('2026-06-01T00:00:00Z');
 
 /** A Backup client answering ListCopyJobs with `completed` jobs, in pages of `pageSize`. */
 function fakeBackup(completed: () => number, pageSize = 1000) {
@@ -25,25 +25,7 @@ function fakeBackup(completed: () => number, pageSize = 1000) {
 }
 
 function copying(tracker: ProgressTracker, minutes: number, completed: number, inFlight: number) {
-  tracker.observe({
-    task: 'CopyRecoveryPoints',
-    event: { migration: { sourceVaultName: 'alpha' } },
-    result: {
-      counters: {
-        listed: 100,
-        completed,
-        alreadyCopied: 0,
-        failedAttempts: 0,
-        permanentlyFailed: 0,
-        skipped: 0,
-      },
-      inFlight: Array.from({ length: inFlight }, () => ({})),
-      retries: [],
-      listingDone: true,
-      done: false,
-    },
-    simulatedNow: new Date(T0 + minutes * 60_000),
-  });
+  tracker.observe(copyRound('alpha', minutes, completed, inFlight));
 }
 
 function prepared(tracker: ProgressTracker) {

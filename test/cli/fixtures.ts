@@ -1,3 +1,4 @@
+import type { TaskObservation } from '../../cli/local/observe.ts';
 import { fromFailure, type MigrationSummary } from '../../cli/report/model.ts';
 import { type Report, reportJsonChunks } from '../../lambdas/write-report/report.ts';
 
@@ -167,5 +168,34 @@ export function failedBatch(): MigrationSummary {
       fromFailure('payments', 'InvalidKmsKey: the key is disabled.', 'f2'),
     ],
     skippedVaults: [],
+  };
+}
+
+/** The simulated start of the progress tests' runs. */
+export const T0 = Date.parse('2026-06-01T00:00:00Z');
+export const MINUTE = 60_000;
+
+/**
+ * A copy round as the progress board observes it: `minutes` after T0, `completed` copies of
+ * `listed`, `inFlight` jobs running, `failedAttempts` retried.
+ */
+export function copyRound(
+  vault: string,
+  minutes: number,
+  completed: number,
+  inFlight: number,
+  { failedAttempts = 0, listed = 100 }: { failedAttempts?: number; listed?: number } = {},
+): TaskObservation {
+  return {
+    task: 'CopyRecoveryPoints',
+    event: { migration: { sourceVaultName: vault } },
+    result: {
+      counters: { listed, completed, alreadyCopied: 0, failedAttempts, permanentlyFailed: 0, skipped: 0 },
+      inFlight: Array.from({ length: inFlight }, () => ({})),
+      retries: [],
+      listingDone: true,
+      done: false,
+    },
+    simulatedNow: new Date(T0 + minutes * MINUTE),
   };
 }

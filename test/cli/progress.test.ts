@@ -4,34 +4,10 @@ import type { TaskObservation } from '../../cli/local/observe.ts';
 import { bar, formatDuration, ProgressBoard, truncate } from '../../cli/progress/board.ts';
 import { ProgressTracker } from '../../cli/progress/tracker.ts';
 import { screen } from '../support/terminal.ts';
-
-const T0 = Date.parse('2026-06-01T00:00:00Z');
-const MINUTE = 60_000;
+import { copyRound, MINUTE, T0 } from './fixtures.ts';
 
 function at(minutes: number, task: string, event: unknown, result: unknown): TaskObservation {
   return { task, event, result, simulatedNow: new Date(T0 + minutes * MINUTE) };
-}
-
-function copyRound(vault: string, minutes: number, completed: number, inFlight: number, failedAttempts = 0) {
-  return at(
-    minutes,
-    'CopyRecoveryPoints',
-    { migration: { sourceVaultName: vault } },
-    {
-      counters: {
-        listed: 100,
-        completed,
-        alreadyCopied: 0,
-        failedAttempts,
-        permanentlyFailed: 0,
-        skipped: 0,
-      },
-      inFlight: Array.from({ length: inFlight }, () => ({})),
-      retries: [],
-      listingDone: true,
-      done: false,
-    },
-  );
 }
 
 describe('progress of a local run', () => {
@@ -64,7 +40,7 @@ describe('progress of a local run', () => {
       ),
     );
     tracker.observe(copyRound('alpha', 10, 0, 20));
-    tracker.observe(copyRound('alpha', 70, 25, 20, 3));
+    tracker.observe(copyRound('alpha', 70, 25, 20, { failedAttempts: 3 }));
     const alpha = tracker.vaults.get('alpha');
     expect(alpha).toMatchObject({ phase: 'copying', total: 100, done: 25, inFlight: 20, failedAttempts: 3 });
     // 25 copies in 60 simulated minutes: 75 left take 180 minutes.
@@ -100,7 +76,7 @@ describe('progress of a local run', () => {
       board.start();
       tracker.observe(copyRound('alpha', 10, 0, 20));
       vi.advanceTimersByTime(100);
-      tracker.observe(copyRound('alpha', 70, 50, 10, 2));
+      tracker.observe(copyRound('alpha', 70, 50, 10, { failedAttempts: 2 }));
       vi.advanceTimersByTime(100);
       board.stop();
       const text = stream.text;

@@ -7,33 +7,8 @@ import { ProgressBoard } from '../../cli/progress/board.ts';
 import { ProgressTracker } from '../../cli/progress/tracker.ts';
 import { hanging, renderSummaryText } from '../../cli/report/text.ts';
 import { screen } from '../support/terminal.ts';
-import { reportFile, sampleBatch, sampleReport } from './fixtures.ts';
+import { copyRound, reportFile, sampleBatch, sampleReport } from './fixtures.ts';
 import { cli, tempDir } from './helpers.ts';
-
-const T0 = Date.parse('2026-06-01T00:00:00Z');
-const MINUTE = 60_000;
-
-function copyRound(vault: string, minutes: number, completed: number, inFlight: number, failedAttempts = 0) {
-  return {
-    task: 'CopyRecoveryPoints',
-    event: { migration: { sourceVaultName: vault } },
-    result: {
-      counters: {
-        listed: 400,
-        completed,
-        alreadyCopied: 0,
-        failedAttempts,
-        permanentlyFailed: 0,
-        skipped: 0,
-      },
-      inFlight: Array.from({ length: inFlight }, () => ({})),
-      retries: [],
-      listingDone: true,
-      done: false,
-    },
-    simulatedNow: new Date(T0 + minutes * MINUTE),
-  };
-}
 
 function widest(text: string): number {
   return Math.max(...text.split('\n').map((line) => visibleLength(line)));
@@ -65,10 +40,17 @@ describe('80 columns', () => {
       const tracker = new ProgressTracker();
       const board = new ProgressBoard(stream, tracker);
       board.start();
-      tracker.observe(copyRound('a-rather-long-vault-name-for-production-backups', 10, 0, 20));
-      tracker.observe(copyRound('a-rather-long-vault-name-for-production-backups', 70, 100, 20, 7));
-      tracker.observe(copyRound('short', 10, 0, 20));
-      tracker.observe(copyRound('short', 70, 300, 20));
+      tracker.observe(
+        copyRound('a-rather-long-vault-name-for-production-backups', 10, 0, 20, { listed: 400 }),
+      );
+      tracker.observe(
+        copyRound('a-rather-long-vault-name-for-production-backups', 70, 100, 20, {
+          failedAttempts: 7,
+          listed: 400,
+        }),
+      );
+      tracker.observe(copyRound('short', 10, 0, 20, { listed: 400 }));
+      tracker.observe(copyRound('short', 70, 300, 20, { listed: 400 }));
       vi.advanceTimersByTime(100);
       board.stop();
       const [long, short, footer, ...more] = screen(stream.text);
